@@ -1,0 +1,457 @@
+package chat
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"slices"
+	"sync"
+	"time"
+	_ "time/tzdata" // Europe/Stockholm must work on machines without zoneinfo
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/rs/zerolog"
+	"golang.org/x/time/rate"
+
+	"parentline/chat/hours"
+)
+
+// Tallier stores what a closed chat leaves behind: one increment per topic
+// for (day, audience, topic). done is called once the increment is durable.
+type Tallier interface {
+	Add(day, audience string, topics []string, done func(error))
+}
+
+// TopicChecker says whether a topic id may be chosen when closing a chat.
+type TopicChecker interface {
+	Valid(id string) bool
+}
+
+// Staff is the identity of a logged-in counsellor as the chat sees it.
+type Staff struct {
+	Username   string
+	Name       string // display name shown to parents
+	Supervisor bool
+}
+
+// Contact is an alternative way to get help, shown when the chat is closed.
+type Contact struct {
+	Label map[string]string `json:"label"` // by language
+	Value string            `json:"value"`
+	Href  string            `json:"href,omitempty"`
+}
+
+// Options configure a Hub. Zero values get the defaults noted.
+type Options struct {
+	Log      zerolog.Logger
+	Registry prometheus.Registerer // metrics go here; nil = a private registry
+	Tally    Tallier
+	Topics   TopicChecker
+	Hours    hours.Hours
+	Contacts []Contact
+	// Identify returns the logged-in staff member behind a counsellor
+	// socket request; the server checks the role before the hub sees it.
+	Identify func(r *http.Request) (Staff, bool)
+	// OriginPatterns are the host patterns (see websocket.AcceptOptions)
+	// allowed to open /ws/parent and read /api/status; empty = same origin.
+	OriginPatterns []string
+
+	MaxChats       int           // per counsellor; default 3
+	ResumeGrace    time.Duration // how long a dropped socket keeps its place; default 2m
+	ParentRate     rate.Limit    // messages per second; default 2
+	ParentBurst    int           // default 10
+	CounselorRate  rate.Limit    // default 10
+	CounselorBurst int           // default 30
+	PingInterval   time.Duration // default 20s; negative disables pings
+	FlushDelay     time.Duration // coalescing of queue and console updates; default 100ms
+	Now            func() time.Time
+}
+
+func (o *Options) setDefaults() {
+	if o.MaxChats <= 0 {
+		o.MaxChats = 3
+	}
+	if o.ResumeGrace <= 0 {
+		o.ResumeGrace = 2 * time.Minute
+	}
+	if o.ParentRate <= 0 {
+		o.ParentRate = 2
+	}
+	if o.ParentBurst <= 0 {
+		o.ParentBurst = 10
+	}
+	if o.CounselorRate <= 0 {
+		o.CounselorRate = 10
+	}
+	if o.CounselorBurst <= 0 {
+		o.CounselorBurst = 30
+	}
+	if o.PingInterval == 0 {
+		o.PingInterval = 20 * time.Second
+	}
+	if o.FlushDelay <= 0 {
+		o.FlushDelay = 100 * time.Millisecond
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+}
+
+type roomState int
+
+const (
+	waiting roomState = iota // in the queue
+	active                   // a counsellor holds it and the parent is there
+	wrapup                   // the parent left; the counsellor must close it with topics
+)
+
+func (s roomState) String() string {
+	return [...]string{"waiting", "active", "wrapup"}[s]
+}
+
+// room is one chat, from joining the queue until a counsellor closes it.
+type room struct {
+	id        string
+	pseudonym string
+	audience  string
+	lang      string
+	state     roomState
+	parent    *parent // nil once the parent has left
+	counselor *counselor
+	queuedAt  time.Time
+	startedAt time.Time
+	seq       uint64 // queue order
+	prio      int    // higher first; a chat put back after its counsellor vanished goes first
+	history   []line
+	histBytes int
+}
+
+const (
+	maxHistoryLines = 500
+	maxHistoryBytes = 256 << 10
+)
+
+func (r *room) remember(from, text string) {
+	r.history = append(r.history, line{From: from, Text: text})
+	r.histBytes += len(text)
+	for len(r.history) > maxHistoryLines || r.histBytes > maxHistoryBytes {
+		r.histBytes -= len(r.history[0].Text)
+		r.history[0] = line{}
+		r.history = r.history[1:]
+	}
+}
+
+// forget drops the chat text: it must not outlive the chat.
+func (r *room) forget() {
+	clear(r.history)
+	r.history = nil
+	r.histBytes = 0
+}
+
+// parent is an anonymous parent's session.
+type parent struct {
+	session     string
+	token       string
+	lang        string
+	room        *room
+	conn        *conn
+	grace       *time.Timer
+	sentPos     int
+	sentStaffed bool
+	msgs        *rate.Limiter
+	typing      *rate.Limiter
+}
+
+// counselor is a logged-in counsellor, connected or within the resume grace.
+type counselor struct {
+	Staff
+	available bool
+	conn      *conn
+	rooms     []*room // held: active and wrapup
+	grace     *time.Timer
+	msgs      *rate.Limiter
+	typing    *rate.Limiter
+}
+
+func (co *counselor) holds(id string) *room {
+	for _, r := range co.rooms {
+		if r.id == id {
+			return r
+		}
+	}
+	return nil
+}
+
+func (co *counselor) release(r *room) {
+	co.rooms = slices.DeleteFunc(co.rooms, func(x *room) bool { return x == r })
+}
+
+// Hub is the chat service of one node.
+type Hub struct {
+	opts Options
+	log  zerolog.Logger
+	m    *metrics
+	loc  *time.Location
+
+	ctx    context.Context // lifetime of every socket
+	cancel context.CancelFunc
+	wg     sync.WaitGroup // one per socket handler
+
+	mu           sync.Mutex
+	parents      map[string]*parent // by current resume token
+	rooms        map[string]*room   // every live chat, by chat id
+	queue        []*room            // waiting rooms in serving order
+	seq          uint64
+	counselors   map[string]*counselor // by username
+	pseudonyms   map[string]bool
+	flushPending bool
+	closing      bool
+}
+
+// NewHub makes a hub. Call Shutdown to close it.
+func NewHub(opts Options) (*Hub, error) {
+	opts.setDefaults()
+	if opts.Tally == nil || opts.Topics == nil {
+		return nil, errors.New("chat: Options.Tally and Options.Topics are required")
+	}
+	loc, err := time.LoadLocation("Europe/Stockholm")
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Hub{
+		opts: opts, log: opts.Log, m: newMetrics(opts.Registry), loc: loc,
+		ctx: ctx, cancel: cancel,
+		parents: map[string]*parent{}, rooms: map[string]*room{},
+		counselors: map[string]*counselor{}, pseudonyms: map[string]bool{},
+	}, nil
+}
+
+// Shutdown tells everyone connected that the service is going away, closes
+// every socket, and waits (bounded by ctx) for the socket handlers to end.
+func (h *Hub) Shutdown(ctx context.Context) error {
+	h.mu.Lock()
+	h.closing = true
+	bye := encode(reasonFrame{Type: "closed", Reason: "shutting_down"})
+	for _, p := range h.parents {
+		if p.conn != nil {
+			p.conn.closeWith(bye, 1001, "server shutting down")
+		}
+		if p.grace != nil {
+			p.grace.Stop()
+		}
+	}
+	for _, co := range h.counselors {
+		if co.conn != nil {
+			co.conn.closeWith(bye, 1001, "server shutting down")
+		}
+		if co.grace != nil {
+			co.grace.Stop()
+		}
+	}
+	h.mu.Unlock()
+
+	done := make(chan struct{})
+	go func() { h.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		h.cancel()
+		return nil
+	case <-ctx.Done():
+		h.cancel() // force the rest closed
+		<-done
+		return ctx.Err()
+	}
+}
+
+// enter registers a socket handler unless the hub is shutting down.
+func (h *Hub) enter() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closing {
+		return false
+	}
+	h.wg.Add(1)
+	return true
+}
+
+func (h *Hub) now() time.Time { return h.opts.Now() }
+
+// staffedLocked: open now and at least one counsellor connected and available.
+func (h *Hub) staffedLocked(now time.Time) bool {
+	if !h.opts.Hours.Open(now) {
+		return false
+	}
+	return h.availableLocked() > 0
+}
+
+func (h *Hub) availableLocked() int {
+	n := 0
+	for _, co := range h.counselors {
+		if co.conn != nil && co.available {
+			n++
+		}
+	}
+	return n
+}
+
+// enqueueLocked puts a room into the queue in serving order.
+func (h *Hub) enqueueLocked(r *room) {
+	r.state = waiting
+	i, _ := slices.BinarySearchFunc(h.queue, r, func(q, t *room) int {
+		if q.prio != t.prio {
+			return t.prio - q.prio
+		}
+		return int(q.seq) - int(t.seq)
+	})
+	h.queue = slices.Insert(h.queue, i, r)
+	h.markDirtyLocked()
+}
+
+func (h *Hub) dequeueLocked(r *room) {
+	h.queue = slices.DeleteFunc(h.queue, func(q *room) bool { return q == r })
+	h.markDirtyLocked()
+}
+
+// dropRoomLocked removes a chat for good and forgets its text.
+func (h *Hub) dropRoomLocked(r *room) {
+	delete(h.rooms, r.id)
+	delete(h.pseudonyms, r.pseudonym)
+	r.forget()
+	h.markDirtyLocked()
+}
+
+// markDirtyLocked schedules one coalesced flush of queue positions and
+// console views.
+func (h *Hub) markDirtyLocked() {
+	if h.flushPending || h.closing {
+		return
+	}
+	h.flushPending = true
+	time.AfterFunc(h.opts.FlushDelay, h.flush)
+}
+
+// flush sends each waiting parent its position if it changed, and every
+// counsellor the queue, their colleagues and (supervisors) the overview.
+func (h *Hub) flush() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.flushPending = false
+	if h.closing {
+		return
+	}
+	now := h.now()
+	staffed := h.staffedLocked(now)
+	for i, r := range h.queue {
+		p := r.parent
+		if p == nil || p.conn == nil {
+			continue
+		}
+		if pos := i + 1; p.sentPos != pos || p.sentStaffed != staffed {
+			p.conn.push(encode(queuedFrame{Type: "queued", Position: pos, Staffed: staffed}))
+			p.sentPos, p.sentStaffed = pos, staffed
+		}
+	}
+	h.m.queueLength.Set(float64(len(h.queue)))
+	h.m.available.Set(float64(h.availableLocked()))
+	if len(h.counselors) == 0 {
+		return
+	}
+
+	const shown = 50
+	qf := queueFrame{Type: "queue", Waiting: make([]queueEntry, 0, min(shown, len(h.queue))), Total: len(h.queue)}
+	for _, r := range h.queue[:min(shown, len(h.queue))] {
+		qf.Waiting = append(qf.Waiting, queueEntry{Chat: r.id, Audience: r.audience, Waited: int(now.Sub(r.queuedAt).Seconds())})
+	}
+	queueMsg := encode(qf)
+
+	cf := colleaguesFrame{Type: "colleagues", Counselors: []colleague{}}
+	names := slices.Sorted(func(yield func(string) bool) {
+		for u := range h.counselors {
+			if !yield(u) {
+				return
+			}
+		}
+	})
+	for _, u := range names {
+		co := h.counselors[u]
+		if co.conn == nil {
+			continue
+		}
+		cf.Counselors = append(cf.Counselors, colleague{Username: co.Username, Name: co.Name,
+			Available: co.available, Chats: len(co.rooms), MaxChats: h.opts.MaxChats})
+	}
+	colleaguesMsg := encode(cf)
+
+	var overviewMsg []byte
+	for _, co := range h.counselors {
+		if co.conn == nil {
+			continue
+		}
+		co.conn.push(queueMsg)
+		co.conn.push(colleaguesMsg)
+		if co.Supervisor {
+			if overviewMsg == nil {
+				overviewMsg = h.overviewLocked(now, names)
+			}
+			co.conn.push(overviewMsg)
+		}
+	}
+}
+
+func (h *Hub) overviewLocked(now time.Time, names []string) []byte {
+	of := overviewFrame{Type: "overview", Chats: []overviewChat{}, Counselors: []overviewCounselor{}}
+	for _, r := range h.queue {
+		of.Chats = append(of.Chats, overviewChat{Chat: r.id, Audience: r.audience, State: r.state.String(),
+			Seconds: int(now.Sub(r.queuedAt).Seconds())})
+	}
+	for _, u := range names {
+		co := h.counselors[u]
+		for _, r := range co.rooms {
+			of.Chats = append(of.Chats, overviewChat{Chat: r.id, Audience: r.audience, State: r.state.String(),
+				Counselor: co.Name, Seconds: int(now.Sub(r.startedAt).Seconds())})
+		}
+		if co.conn != nil {
+			of.Counselors = append(of.Counselors, overviewCounselor{Name: co.Name, Available: co.available, Chats: len(co.rooms)})
+		}
+	}
+	return encode(of)
+}
+
+// Status is what anyone may know about the service right now.
+type Status struct {
+	Open                bool          `json:"open"`
+	Staffed             bool          `json:"staffed"`
+	CounselorsAvailable int           `json:"counselors_available"`
+	QueueLength         int           `json:"queue_length"`
+	Timezone            string        `json:"timezone"`
+	Hours               []hours.Span  `json:"hours"`
+	NextOpen            *time.Time    `json:"next_open"`
+	Contacts            []Contact     `json:"contacts"`
+}
+
+// Status reports opening state, staffing and the ways to get help.
+func (h *Hub) Status() Status {
+	now := h.now()
+	h.mu.Lock()
+	st := Status{
+		Open:                h.opts.Hours.Open(now),
+		CounselorsAvailable: h.availableLocked(),
+		QueueLength:         len(h.queue),
+	}
+	h.mu.Unlock()
+	st.Staffed = st.Open && st.CounselorsAvailable > 0
+	st.Timezone = h.loc.String()
+	st.Hours = h.opts.Hours.Spans()
+	if !st.Open {
+		if t, ok := h.opts.Hours.NextOpen(now); ok {
+			t = t.In(h.loc)
+			st.NextOpen = &t
+		}
+	}
+	st.Contacts = h.opts.Contacts
+	if st.Contacts == nil {
+		st.Contacts = []Contact{}
+	}
+	return st
+}

@@ -1,0 +1,284 @@
+package chat
+
+import (
+	"bytes"
+	"net/http"
+	"time"
+
+	"github.com/coder/websocket"
+	"golang.org/x/time/rate"
+)
+
+// Audiences are the two parts of the service: parents of younger children,
+// and parents of older children and teenagers.
+var Audiences = []string{"young", "teen"}
+
+// ServeParent is the /ws/parent endpoint. Anyone may connect from an allowed
+// origin; nothing about the request (address, headers) is kept.
+func (h *Hub) ServeParent(w http.ResponseWriter, r *http.Request) {
+	if !h.enter() {
+		http.Error(w, "shutting down", http.StatusServiceUnavailable)
+		return
+	}
+	defer h.wg.Done()
+	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: h.opts.OriginPatterns})
+	if err != nil {
+		return // Accept has answered the request
+	}
+	ws.SetReadLimit(hardReadLimit)
+	c := newConn(ws, h.m)
+	go c.run(h.ctx, h.opts.PingInterval)
+	h.m.connections.WithLabelValues("parent").Inc()
+	defer h.m.connections.WithLabelValues("parent").Dec()
+
+	var p *parent
+	lang := "sv"
+	var buf bytes.Buffer
+	for {
+		b, err := c.read(h.ctx, &buf)
+		if err != nil {
+			if fe := asRefusal(err); fe != nil {
+				h.refuseTo(c, lang, fe)
+				continue
+			}
+			break
+		}
+		received := time.Now()
+		f, err := decodeFrame(b)
+		if err == nil {
+			p, err = h.parentFrame(c, p, f, received)
+		}
+		if fe, ok := err.(*frameError); ok {
+			if p != nil {
+				lang = p.lang
+			} else if f.Lang == "en" {
+				lang = "en"
+			}
+			h.refuseTo(c, lang, fe)
+		}
+	}
+	c.kill(websocket.StatusNormalClosure, "")
+	if p != nil {
+		h.parentDropped(p, c)
+	}
+}
+
+// parentFrame applies one frame from a parent's socket. p is the session the
+// socket is bound to (nil before hello/resume); the result is the binding after.
+func (h *Hub) parentFrame(c *conn, p *parent, f inFrame, received time.Time) (*parent, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	switch f.Type {
+	case "hello":
+		if p != nil {
+			return p, refuse(codeBadState, "this socket already has a chat")
+		}
+		return h.helloLocked(c, f)
+	case "resume":
+		if p != nil {
+			return p, refuse(codeBadState, "this socket already has a chat")
+		}
+		return h.resumeLocked(c, f.Resume)
+	}
+	if p == nil || p.conn != c {
+		if f.Type == "msg" || f.Type == "typing" || f.Type == "end" {
+			return nil, refuse(codeBadState, "send hello or resume first")
+		}
+		return nil, refuse(codeUnknownType, "unknown frame type")
+	}
+	switch f.Type {
+	case "msg":
+		r := p.room
+		if r.state != active {
+			return p, refuse(codeBadState, "no counsellor has joined the chat yet")
+		}
+		if err := checkText(f.Text); err != nil {
+			return p, err
+		}
+		if !p.msgs.Allow() {
+			return p, refuse(codeTooFast, "you are sending messages too fast; the message was not sent")
+		}
+		r.remember("parent", f.Text)
+		h.m.messages.WithLabelValues("parent").Inc()
+		if co := r.counselor; co.conn != nil {
+			co.conn.pushMsg(outMsg{frame: encode(msgFrame{Type: "msg", Chat: r.id, From: "parent", Text: f.Text}), sent: received})
+		}
+		c.push(encode(msgFrame{Type: "msg", From: "parent", Text: f.Text, ID: f.ID}))
+	case "typing":
+		if r := p.room; r.state == active && r.counselor.conn != nil && p.typing.Allow() {
+			r.counselor.conn.push(encode(typingFrame{Type: "typing", Chat: r.id}))
+		}
+	case "end":
+		h.endParentLocked(p, "parent_ended")
+		return nil, nil
+	default:
+		return p, refuse(codeUnknownType, "unknown frame type")
+	}
+	return p, nil
+}
+
+func (h *Hub) helloLocked(c *conn, f inFrame) (*parent, error) {
+	switch f.Lang {
+	case "":
+		f.Lang = "sv"
+	case "sv", "en":
+	default:
+		return nil, refuse(codeBadRequest, `lang must be "sv" or "en"`)
+	}
+	if f.Audience != "young" && f.Audience != "teen" {
+		return nil, refuse(codeBadRequest, `audience must be "young" or "teen"`)
+	}
+	now := h.now()
+	if !h.opts.Hours.Open(now) {
+		c.closeWith(encode(reasonFrame{Type: "closed", Reason: "outside_hours"}), websocket.StatusNormalClosure, "closed")
+		return nil, nil
+	}
+	h.seq++
+	r := &room{id: newID(), audience: f.Audience, lang: f.Lang, queuedAt: now, seq: h.seq}
+	r.pseudonym = newPseudonym(func(s string) bool { return h.pseudonyms[s] })
+	h.pseudonyms[r.pseudonym] = true
+	p := &parent{
+		session: newID(), token: newToken(), lang: f.Lang, room: r, conn: c,
+		msgs:   rate.NewLimiter(h.opts.ParentRate, h.opts.ParentBurst),
+		typing: rate.NewLimiter(2, 4),
+	}
+	r.parent = p
+	h.rooms[r.id] = r
+	h.parents[p.token] = p
+	h.enqueueLocked(r)
+	h.m.parentsQueued.Inc()
+	c.push(encode(welcomeFrame{Type: "welcome", Session: p.session, Resume: p.token, State: "queued"}))
+	h.sendPositionLocked(p)
+	return p, nil
+}
+
+func (h *Hub) resumeLocked(c *conn, token string) (*parent, error) {
+	p := h.parents[token]
+	if p == nil || token == "" {
+		return nil, refuse(codeInvalidToken, "the chat could not be resumed: unknown or expired token")
+	}
+	if p.conn != nil {
+		return nil, refuse(codeAlreadyConnected, "this chat is open in another window or connection; try again shortly")
+	}
+	if p.grace != nil {
+		p.grace.Stop()
+		p.grace = nil
+	}
+	delete(h.parents, p.token)
+	p.token = newToken()
+	h.parents[p.token] = p
+	p.conn = c
+	r := p.room
+	switch r.state {
+	case waiting:
+		c.push(encode(welcomeFrame{Type: "welcome", Session: p.session, Resume: p.token, State: "queued"}))
+		h.sendPositionLocked(p)
+	case active:
+		c.push(encode(welcomeFrame{Type: "welcome", Session: p.session, Resume: p.token, State: "chatting"}))
+		c.push(encode(joinedFrame{Type: "joined", Counselor: r.counselor.Name}))
+		c.push(encode(historyFrame{Type: "history", Messages: r.history}))
+	}
+	return p, nil
+}
+
+// sendPositionLocked sends the parent its queue position now (not coalesced).
+func (h *Hub) sendPositionLocked(p *parent) {
+	pos := 0
+	for i, q := range h.queue {
+		if q == p.room {
+			pos = i + 1
+			break
+		}
+	}
+	staffed := h.staffedLocked(h.now())
+	p.conn.push(encode(queuedFrame{Type: "queued", Position: pos, Staffed: staffed}))
+	p.sentPos, p.sentStaffed = pos, staffed
+}
+
+// endParentLocked ends a parent's session: reason "parent_ended" when they
+// asked, "timeout" when they did not come back within the grace. A waiting
+// parent leaves the queue; a chatting parent's room goes to wrap-up, where
+// the counsellor still has to close it with topics.
+func (h *Hub) endParentLocked(p *parent, reason string) {
+	delete(h.parents, p.token)
+	if p.grace != nil {
+		p.grace.Stop()
+		p.grace = nil
+	}
+	r := p.room
+	r.parent = nil
+	switch r.state {
+	case waiting:
+		h.dequeueLocked(r)
+		h.dropRoomLocked(r)
+		h.m.chatsEnded.WithLabelValues("abandoned").Inc()
+	case active:
+		r.state = wrapup
+		why := "parent_ended"
+		if reason == "timeout" {
+			why = "parent_timeout"
+		}
+		if co := r.counselor; co.conn != nil {
+			co.conn.push(encode(reasonFrame{Type: "chat_ended", Chat: r.id, Reason: why}))
+		}
+		h.markDirtyLocked()
+	}
+	if p.conn != nil {
+		p.conn.closeWith(encode(reasonFrame{Type: "ended", Reason: reason}), websocket.StatusNormalClosure, "chat ended")
+		p.conn = nil
+	}
+}
+
+// parentDropped starts the resume grace for a parent whose socket went away.
+func (h *Hub) parentDropped(p *parent, c *conn) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if p.conn != c {
+		return // ended, or another socket has resumed it
+	}
+	p.conn = nil
+	if h.closing {
+		return
+	}
+	p.grace = time.AfterFunc(h.opts.ResumeGrace, func() {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		if p.conn == nil && h.parents[p.token] == p {
+			h.endParentLocked(p, "timeout")
+		}
+	})
+}
+
+// refuseTo sends an error frame, in the parent's language when we have one.
+func (h *Hub) refuseTo(c *conn, lang string, fe *frameError) {
+	h.m.rejected.WithLabelValues(fe.code).Inc()
+	msg := fe.msg
+	if lang == "sv" {
+		if s, ok := swedishErrors[fe.code]; ok {
+			msg = s
+		}
+	}
+	c.push(encode(errorFrame{Type: "error", Code: fe.code, Message: msg}))
+}
+
+// swedishErrors are the Swedish texts for error codes.
+var swedishErrors = map[string]string{
+	codeBadJSON:          "Meddelandet kunde inte läsas.",
+	codeUnknownType:      "Okänd typ av meddelande.",
+	codeTooLarge:         "Meddelandet är för långt (högst 4 096 tecken).",
+	codeEmpty:            "Meddelandet är tomt.",
+	codeTooFast:          "Du skickar för snabbt. Meddelandet skickades inte – vänta en stund och försök igen.",
+	codeBadState:         "Det går inte just nu.",
+	codeBadRequest:       "Felaktig förfrågan.",
+	codeInvalidToken:     "Chatten kunde inte återupptas. Den har avslutats eller gått ut.",
+	codeAlreadyConnected: "Chatten är öppen i ett annat fönster. Försök igen om en stund.",
+	codeNotYourChat:      "Du har inte den chatten.",
+	codeNoTopic:          "Välj minst ett ämne innan du avslutar.",
+	codeQueueEmpty:       "Ingen väntar i kön.",
+	codeTaken:            "Chatten är redan tagen eller avslutad.",
+	codeAtCapacity:       "Du har redan så många chattar som du får ha samtidigt.",
+	codeUnavailable:      "Kollegan kan inte ta emot chatten just nu.",
+	codeClosed:           "Chatten är stängd just nu.",
+	codeStoreFailed:      "Statistiken kunde inte sparas.",
+	codeReplaced:         "Konsolen öppnades i ett annat fönster.",
+}
