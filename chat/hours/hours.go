@@ -1,0 +1,361 @@
+package hours
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	_ "time/tzdata" // the zone must load on a host without zoneinfo
+)
+
+// TimeZone is the zone every opening time is in.
+const TimeZone = "Europe/Stockholm"
+
+var stockholm = mustLoad(TimeZone)
+
+func mustLoad(name string) *time.Location {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		panic("hours: " + err.Error()) // cannot happen: time/tzdata is embedded
+	}
+	return loc
+}
+
+// Location is Europe/Stockholm, for callers that need the same calendar
+// (the day a tally is counted on, for one).
+func Location() *time.Location { return stockholm }
+
+// Limits that keep a spec (and the fuzzer) sane.
+const (
+	maxSpecLen = 1024
+	maxGroups  = 32
+	// searchDays bounds NextOpen.
+	searchDays = 8
+)
+
+// Hours is a parsed opening-hours spec. The zero value is never open.
+type Hours struct {
+	always bool
+	groups []group
+}
+
+// group is one "DAYS HH:MM-HH:MM" part. from and to are minutes after
+// midnight, 0 <= from < to <= 1440.
+type group struct {
+	days     [8]bool // by ISO weekday, 1 = Monday; index 0 unused
+	from, to int
+}
+
+// Span is one group of the spec, as /api/status shows it.
+type Span struct {
+	Days []int  `json:"days"` // ISO weekdays, 1 = Monday .. 7 = Sunday, ascending
+	From string `json:"from"` // "HH:MM"
+	To   string `json:"to"`   // "HH:MM", up to "24:00"
+}
+
+var dayNames = [8]string{"", "mon", "tue", "wed", "thu", "fri", "sat", "sun"}
+
+// Parse reads a spec: "always", or ';'-separated groups "DAYS HH:MM-HH:MM"
+// where DAYS is a comma-separated list of days (mon..sun) and day ranges
+// (mon-fri). Case and extra spaces do not matter; the closing time may be
+// 24:00; groups may overlap. Example: "mon-thu 09:00-16:00; fri 09:00-12:00".
+func Parse(spec string) (Hours, error) {
+	if len(spec) > maxSpecLen {
+		return Hours{}, fmt.Errorf("hours: spec is longer than %d bytes", maxSpecLen)
+	}
+	s := strings.ToLower(strings.TrimSpace(spec))
+	if s == "" {
+		return Hours{}, fmt.Errorf(`hours: empty spec; write "always" or groups such as "mon-fri 09:00-16:00"`)
+	}
+	if s == "always" {
+		return Hours{always: true}, nil
+	}
+	var h Hours
+	for _, part := range strings.Split(s, ";") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue // a trailing or doubled ';' is harmless
+		}
+		if part == "always" {
+			return Hours{}, fmt.Errorf(`hours: "always" cannot be combined with other groups`)
+		}
+		if len(h.groups) == maxGroups {
+			return Hours{}, fmt.Errorf("hours: more than %d groups", maxGroups)
+		}
+		g, err := parseGroup(part)
+		if err != nil {
+			return Hours{}, fmt.Errorf("hours: group %q: %w", part, err)
+		}
+		h.groups = append(h.groups, g)
+	}
+	if len(h.groups) == 0 {
+		return Hours{}, fmt.Errorf(`hours: spec %q has no groups; write e.g. "mon-fri 09:00-16:00"`, spec)
+	}
+	return h, nil
+}
+
+// parseGroup reads "DAYS HH:MM-HH:MM"; the days end where the first digit is.
+func parseGroup(part string) (group, error) {
+	var g group
+	i := strings.IndexAny(part, "0123456789")
+	if i < 0 {
+		return g, fmt.Errorf("missing the time range HH:MM-HH:MM")
+	}
+	days := removeSpaces(part[:i])
+	times := removeSpaces(part[i:])
+	if days == "" {
+		return g, fmt.Errorf("missing the days before the time range, e.g. mon-fri")
+	}
+	if err := parseDays(days, &g.days); err != nil {
+		return g, err
+	}
+	from, to, ok := strings.Cut(times, "-")
+	if !ok {
+		return g, fmt.Errorf("time range %q is not HH:MM-HH:MM", times)
+	}
+	var err error
+	if g.from, err = parseClock(from, false); err != nil {
+		return g, err
+	}
+	if g.to, err = parseClock(to, true); err != nil {
+		return g, err
+	}
+	if g.from >= g.to {
+		return g, fmt.Errorf("opening time %s must be before closing time %s (use 24:00 for midnight)", from, to)
+	}
+	return g, nil
+}
+
+func removeSpaces(s string) string {
+	return strings.Join(strings.Fields(s), "")
+}
+
+func parseDays(s string, days *[8]bool) error {
+	for _, item := range strings.Split(s, ",") {
+		if item == "" {
+			return fmt.Errorf("empty day in the list %q", s)
+		}
+		a, b, isRange := strings.Cut(item, "-")
+		first, err := parseDay(a)
+		if err != nil {
+			return err
+		}
+		last := first
+		if isRange {
+			if last, err = parseDay(b); err != nil {
+				return err
+			}
+			if last < first {
+				return fmt.Errorf("day range %q runs backwards; ranges go from mon to sun, e.g. write fri-sun,mon", item)
+			}
+		}
+		for d := first; d <= last; d++ {
+			days[d] = true
+		}
+	}
+	return nil
+}
+
+func parseDay(s string) (int, error) {
+	for d := 1; d <= 7; d++ {
+		if s == dayNames[d] {
+			return d, nil
+		}
+	}
+	return 0, fmt.Errorf("unknown day %q (use mon, tue, wed, thu, fri, sat, sun)", s)
+}
+
+// parseClock reads H:MM or HH:MM into minutes after midnight. 24:00 is
+// allowed only as a closing time.
+func parseClock(s string, closing bool) (int, error) {
+	hh, mm, ok := strings.Cut(s, ":")
+	if !ok || len(hh) < 1 || len(hh) > 2 || len(mm) != 2 || !digits(hh) || !digits(mm) {
+		return 0, fmt.Errorf("time %q is not HH:MM", s)
+	}
+	h, _ := strconv.Atoi(hh)
+	m, _ := strconv.Atoi(mm)
+	if m > 59 || h > 24 || (h == 24 && m != 0) {
+		return 0, fmt.Errorf("time %q is not a time of day", s)
+	}
+	if h == 24 && !closing {
+		return 0, fmt.Errorf("opening time %q: 24:00 is only a closing time; use 00:00", s)
+	}
+	return h*60 + m, nil
+}
+
+func digits(s string) bool {
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// Always reports whether the spec was "always".
+func (h Hours) Always() bool { return h.always }
+
+// Open reports whether the chat is open at t, by the wall clock in Stockholm.
+// A window includes its opening minute and excludes its closing minute.
+func (h Hours) Open(t time.Time) bool {
+	if h.always {
+		return true
+	}
+	l := t.In(stockholm)
+	return h.openAtWall(isoWeekday(l.Weekday()), wallSeconds(l))
+}
+
+func (h Hours) openAtWall(day, sec int) bool {
+	for _, g := range h.groups {
+		if g.days[day] && sec >= g.from*60 && sec < g.to*60 {
+			return true
+		}
+	}
+	return false
+}
+
+// NextOpen is the first moment at or after t when the chat is open: t itself
+// if it is open then. It searches at most 8 days ahead and reports false if
+// the chat does not open in that time (or never does).
+//
+// It walks the zone's periods of constant UTC offset: within one, the wall
+// clock runs in step with real time, so the next opening is plain arithmetic;
+// at a change of offset the wall clock jumps, and the chat may be open right
+// at the jump (clocks going back into an opening window, or forward past the
+// start of one).
+func (h Hours) NextOpen(t time.Time) (time.Time, bool) {
+	if h.Open(t) {
+		return t, true
+	}
+	if len(h.groups) == 0 {
+		return time.Time{}, false
+	}
+	limit := t.Add(searchDays * 24 * time.Hour)
+	cur := t.In(stockholm)
+	for !cur.After(limit) {
+		_, zoneEnd := cur.ZoneBounds()
+		// The wall clock as a UTC time: plain arithmetic, no offsets.
+		_, offset := cur.Zone()
+		wall := cur.UTC().Add(time.Duration(offset) * time.Second)
+		if next, ok := h.nextStartAtWall(wall); ok {
+			at := next.Add(-time.Duration(offset) * time.Second).In(stockholm)
+			if zoneEnd.IsZero() || at.Before(zoneEnd) {
+				if at.After(limit) {
+					return time.Time{}, false
+				}
+				return at, true
+			}
+		}
+		if zoneEnd.IsZero() {
+			return time.Time{}, false
+		}
+		cur = zoneEnd.In(stockholm)
+		if cur.After(limit) {
+			return time.Time{}, false
+		}
+		if h.Open(cur) {
+			return cur, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// nextStartAtWall finds the first window opening at or after the wall-clock
+// time w (given as a UTC time), within searchDays days.
+func (h Hours) nextStartAtWall(w time.Time) (time.Time, bool) {
+	y, m, d := w.Date()
+	midnight := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	var best time.Time
+	found := false
+	for i := 0; i <= searchDays && !found; i++ {
+		day := midnight.AddDate(0, 0, i)
+		wd := isoWeekday(day.Weekday())
+		for _, g := range h.groups {
+			if !g.days[wd] {
+				continue
+			}
+			start := day.Add(time.Duration(g.from) * time.Minute)
+			if start.Before(w) {
+				continue
+			}
+			if !found || start.Before(best) {
+				best, found = start, true
+			}
+		}
+	}
+	return best, found
+}
+
+// Spans lists the groups in the order they were written. "always" is one
+// span, every day 00:00-24:00.
+func (h Hours) Spans() []Span {
+	if h.always {
+		return []Span{{Days: []int{1, 2, 3, 4, 5, 6, 7}, From: "00:00", To: "24:00"}}
+	}
+	out := make([]Span, 0, len(h.groups))
+	for _, g := range h.groups {
+		sp := Span{Days: []int{}, From: clock(g.from), To: clock(g.to)}
+		for d := 1; d <= 7; d++ {
+			if g.days[d] {
+				sp.Days = append(sp.Days, d)
+			}
+		}
+		out = append(out, sp)
+	}
+	return out
+}
+
+// String is the canonical spec, which Parse reads back to the same hours:
+// "always", or groups such as "mon-wed,fri 09:00-16:00; sun 18:00-21:00".
+// The zero Hours gives "".
+func (h Hours) String() string {
+	if h.always {
+		return "always"
+	}
+	parts := make([]string, 0, len(h.groups))
+	for _, g := range h.groups {
+		parts = append(parts, daysString(g.days)+" "+clock(g.from)+"-"+clock(g.to))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// daysString writes runs of three or more days as a range, others as a list.
+func daysString(days [8]bool) string {
+	var items []string
+	for d := 1; d <= 7; {
+		if !days[d] {
+			d++
+			continue
+		}
+		end := d
+		for end < 7 && days[end+1] {
+			end++
+		}
+		switch {
+		case end-d >= 2:
+			items = append(items, dayNames[d]+"-"+dayNames[end])
+		default:
+			for x := d; x <= end; x++ {
+				items = append(items, dayNames[x])
+			}
+		}
+		d = end + 1
+	}
+	return strings.Join(items, ",")
+}
+
+func clock(min int) string {
+	return fmt.Sprintf("%02d:%02d", min/60, min%60)
+}
+
+func isoWeekday(d time.Weekday) int {
+	if d == time.Sunday {
+		return 7
+	}
+	return int(d)
+}
+
+func wallSeconds(t time.Time) int {
+	h, m, s := t.Clock()
+	return h*3600 + m*60 + s
+}

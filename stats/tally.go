@@ -1,0 +1,289 @@
+package stats
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/rs/zerolog"
+	bolt "go.etcd.io/bbolt"
+)
+
+// ErrClosed is given to done by Add after Close.
+var ErrClosed = errors.New("stats: tallies are closed")
+
+// DayLayout is the layout of the day part of a tally key.
+const DayLayout = "2006-01-02"
+
+var bucketTallies = []byte("tallies")
+
+// idPattern is the shape of audience and topic ids. It keeps '|' out of the
+// parts of a key, so a key splits back unambiguously.
+var idPattern = regexp.MustCompile(`^[a-z0-9_]{1,40}$`)
+
+// Tallies is the store of (day, audience, topic) counters. It is safe for
+// concurrent use.
+type Tallies struct {
+	db  *bolt.DB
+	log zerolog.Logger
+
+	mu      sync.Mutex
+	pending []tallyEntry
+	closed  bool
+
+	wake     chan struct{} // capacity 1: "there is something pending or we are closing"
+	stopped  chan struct{} // closed when the writer goroutine has returned
+	closeErr error         // error of the last batch written after Close began; read after stopped
+}
+
+type tallyEntry struct {
+	day, audience string
+	topics        []string
+	done          func(error)
+}
+
+// OpenTallies makes sure the "tallies" bucket exists and starts the writer
+// goroutine. The caller keeps owning db and closes it after Close.
+func OpenTallies(db *bolt.DB, log zerolog.Logger) (*Tallies, error) {
+	err := db.Update(func(tx *bolt.Tx) error {
+		_, err := tx.CreateBucketIfNotExists(bucketTallies)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("stats: create tallies bucket: %w", err)
+	}
+	t := &Tallies{
+		db:      db,
+		log:     log,
+		wake:    make(chan struct{}, 1),
+		stopped: make(chan struct{}),
+	}
+	go t.writer()
+	return t, nil
+}
+
+// Add counts one chat for each distinct topic, on the given day (Europe/Stockholm,
+// "2006-01-02") and audience. It never waits for the disk: the entry is queued
+// and stored by the writer goroutine together with whatever else is pending.
+//
+// done (may be nil) is called exactly once: with nil only after the increments
+// are committed, or with the reason they were not. For bad input and after
+// Close it is called at once, on the caller's goroutine, before Add returns;
+// otherwise it is called later on the writer goroutine, and must not block for
+// long, since the next batch waits for it.
+func (t *Tallies) Add(day, audience string, topics []string, done func(error)) {
+	uniq, err := validateTally(day, audience, topics)
+	if err != nil {
+		call(done, err)
+		return
+	}
+	t.mu.Lock()
+	if t.closed {
+		t.mu.Unlock()
+		call(done, ErrClosed)
+		return
+	}
+	t.pending = append(t.pending, tallyEntry{day: day, audience: audience, topics: uniq, done: done})
+	t.mu.Unlock()
+	t.signal()
+}
+
+// Close stores everything still pending, waits for it and stops the writer.
+// Later calls to Add give done ErrClosed. Close does not close the bbolt DB.
+// It returns the storage error of the final batch, if any (those entries'
+// done functions have been told as well). Calling Close again returns nil.
+func (t *Tallies) Close() error {
+	t.mu.Lock()
+	if t.closed {
+		t.mu.Unlock()
+		<-t.stopped
+		return nil
+	}
+	t.closed = true
+	t.mu.Unlock()
+	t.signal()
+	<-t.stopped
+	return t.closeErr
+}
+
+func (t *Tallies) signal() {
+	select {
+	case t.wake <- struct{}{}:
+	default: // a wake-up is already waiting; the writer will see our entry
+	}
+}
+
+// writer takes all that is pending, writes it in one transaction and answers
+// the done functions, until Close has been called and nothing is left.
+func (t *Tallies) writer() {
+	defer close(t.stopped)
+	for {
+		t.mu.Lock()
+		batch := t.pending
+		t.pending = nil
+		closing := t.closed
+		t.mu.Unlock()
+
+		if len(batch) > 0 {
+			err := t.write(batch)
+			if err != nil {
+				t.log.Error().Err(err).Int("entries", len(batch)).Msg("tally batch not stored")
+			}
+			if closing {
+				t.closeErr = err
+			}
+			for _, e := range batch {
+				call(e.done, err)
+			}
+			continue // more may have come in while we were writing
+		}
+		if closing {
+			return
+		}
+		<-t.wake
+	}
+}
+
+// write applies the batch in a single read-write transaction.
+func (t *Tallies) write(batch []tallyEntry) error {
+	delta := make(map[string]uint64)
+	for _, e := range batch {
+		for _, topic := range e.topics {
+			delta[tallyKey(e.day, e.audience, topic)]++
+		}
+	}
+	return t.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketTallies)
+		if b == nil {
+			return errors.New("stats: tallies bucket missing")
+		}
+		for k, d := range delta {
+			n := d
+			if v := b.Get([]byte(k)); len(v) == 8 {
+				n += binary.BigEndian.Uint64(v)
+			}
+			// bbolt keeps a reference to the value until the commit, so
+			// every Put needs its own buffer.
+			buf := binary.BigEndian.AppendUint64(make([]byte, 0, 8), n)
+			if err := b.Put([]byte(k), buf); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Count is the stored count for one (day, audience, topic); 0 if none.
+// Entries still pending are not included.
+func (t *Tallies) Count(day, audience, topic string) (uint64, error) {
+	if _, err := validateTally(day, audience, []string{topic}); err != nil {
+		return 0, err
+	}
+	var n uint64
+	err := t.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketTallies)
+		if b == nil {
+			return errors.New("stats: tallies bucket missing")
+		}
+		if v := b.Get([]byte(tallyKey(day, audience, topic))); len(v) == 8 {
+			n = binary.BigEndian.Uint64(v)
+		}
+		return nil
+	})
+	return n, err
+}
+
+// Each calls fn for every counter from fromDay to toDay inclusive, in key
+// order (day, then audience, then topic). The rows are read first and fn is
+// called after the read transaction has ended, so fn may take its time (write
+// to a network connection). An error from fn stops Each and is returned.
+func (t *Tallies) Each(fromDay, toDay string, fn func(day, audience, topic string, n uint64) error) error {
+	if !validDay(fromDay) {
+		return fmt.Errorf("stats: from day %q is not a date YYYY-MM-DD", fromDay)
+	}
+	if !validDay(toDay) {
+		return fmt.Errorf("stats: to day %q is not a date YYYY-MM-DD", toDay)
+	}
+	type row struct {
+		day, audience, topic string
+		n                    uint64
+	}
+	var rows []row
+	err := t.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketTallies)
+		if b == nil {
+			return errors.New("stats: tallies bucket missing")
+		}
+		c := b.Cursor()
+		for k, v := c.Seek([]byte(fromDay)); k != nil; k, v = c.Next() {
+			parts := strings.Split(string(k), "|") // string() copies: k is only valid in the tx
+			if len(parts) != 3 || len(v) != 8 {
+				continue // not a tally key; nothing else is written here
+			}
+			if parts[0] > toDay {
+				break
+			}
+			rows = append(rows, row{parts[0], parts[1], parts[2], binary.BigEndian.Uint64(v)})
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, r := range rows {
+		if err := fn(r.day, r.audience, r.topic, r.n); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func tallyKey(day, audience, topic string) string {
+	return day + "|" + audience + "|" + topic
+}
+
+func validDay(day string) bool {
+	d, err := time.Parse(DayLayout, day)
+	return err == nil && d.Format(DayLayout) == day
+}
+
+// validateTally checks the input of Add and returns the topics without
+// duplicates, in their first order.
+func validateTally(day, audience string, topics []string) ([]string, error) {
+	if !validDay(day) {
+		return nil, fmt.Errorf("stats: day %q is not a date YYYY-MM-DD", day)
+	}
+	if !idPattern.MatchString(audience) {
+		return nil, fmt.Errorf("stats: audience %q is not an id (a-z, 0-9, _; 1-40 characters)", audience)
+	}
+	if len(topics) == 0 {
+		return nil, errors.New("stats: at least one topic is needed")
+	}
+	uniq := make([]string, 0, len(topics))
+	for _, tp := range topics {
+		if !idPattern.MatchString(tp) {
+			return nil, fmt.Errorf("stats: topic %q is not an id (a-z, 0-9, _; 1-40 characters)", tp)
+		}
+		dup := false
+		for _, u := range uniq {
+			if u == tp {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			uniq = append(uniq, tp)
+		}
+	}
+	return uniq, nil
+}
+
+func call(done func(error), err error) {
+	if done != nil {
+		done(err)
+	}
+}
