@@ -420,14 +420,14 @@ func (h *Hub) overviewLocked(now time.Time, names []string) []byte {
 
 // Status is what anyone may know about the service right now.
 type Status struct {
-	Open                bool          `json:"open"`
-	Staffed             bool          `json:"staffed"`
-	CounselorsAvailable int           `json:"counselors_available"`
-	QueueLength         int           `json:"queue_length"`
-	Timezone            string        `json:"timezone"`
-	Hours               []hours.Span  `json:"hours"`
-	NextOpen            *time.Time    `json:"next_open"`
-	Contacts            []Contact     `json:"contacts"`
+	Open                bool         `json:"open"`
+	Staffed             bool         `json:"staffed"`
+	CounselorsAvailable int          `json:"counselors_available"`
+	QueueLength         int          `json:"queue_length"`
+	Timezone            string       `json:"timezone"`
+	Hours               []hours.Span `json:"hours"`
+	NextOpen            *time.Time   `json:"next_open"`
+	Contacts            []Contact    `json:"contacts"`
 }
 
 // Status reports opening state, staffing and the ways to get help.
