@@ -1,0 +1,37 @@
+GO      ?= go
+BIN     := bin/parentline
+VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
+
+.PHONY: run build test lint fuzz bench check clean
+
+## build: compile the one binary into bin/parentline
+build:
+	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/parentline
+
+## run: start the whole service on 127.0.0.1:8080 with data in ./data (chat open around the clock)
+run: build
+	./$(BIN) serve --addr 127.0.0.1:8080 --data ./data --hours always --log-format pretty
+
+## test: vet and every test, with the race detector
+test:
+	$(GO) vet ./...
+	$(GO) test -race -count=1 ./...
+
+## lint: vet and gofmt
+lint:
+	$(GO) vet ./...
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+## fuzz: fuzz the frame decoder and the opening-hours parser for a while
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzDecodeFrame -fuzztime 60s ./chat/
+	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 30s ./chat/hours/
+
+## bench: Go micro-benchmarks
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+check: lint test
+
+clean:
+	rm -rf bin

@@ -1,0 +1,183 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"os"
+	"strings"
+	"time"
+
+	"parentline/chat"
+	"parentline/chat/hours"
+)
+
+// Config is everything `parentline serve` can be told.
+type Config struct {
+	Addr           string
+	Data           string
+	MetricsAddr    string
+	Origins        []string
+	Hours          hours.Hours
+	Contacts       []chat.Contact
+	MaxChats       int
+	ResumeGrace    time.Duration
+	ParentRate     float64
+	ParentBurst    int
+	CounselorRate  float64
+	CounselorBurst int
+	CookieSecure   bool
+	LogFormat      string
+	LogLevel       string
+}
+
+const (
+	defaultHours    = "mon-fri 09:00-16:00"
+	defaultContacts = "Vid akut fara: ring 112|In an emergency: call 112|112; " +
+		"1177 Vårdguiden, råd om vård dygnet runt|1177, healthcare advice day and night|1177"
+)
+
+// parseServeFlags reads `serve` flags, each defaulting to its PARENTLINE_*
+// environment variable. A flag on the command line wins.
+func parseServeFlags(args []string, getenv func(string) string) (Config, error) {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(os.Stderr)
+	var (
+		cfg                    Config
+		origins, hoursSpec     string
+		contacts, cookieSecure string
+	)
+	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:8080", "listen address")
+	fs.StringVar(&cfg.Data, "data", "./data", "data directory")
+	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", "", "separate address for /metrics (default: the main listener)")
+	fs.StringVar(&origins, "origins", "", "comma-separated host patterns allowed to embed the widget (default: same origin only)")
+	fs.StringVar(&hoursSpec, "hours", defaultHours, `opening hours, Europe/Stockholm, e.g. "mon-thu 09:00-16:00; fri 09:00-12:00" or "always"`)
+	fs.StringVar(&contacts, "contacts", defaultContacts, `alternative contacts: ";"-separated "Swedish label|English label|value"`)
+	fs.IntVar(&cfg.MaxChats, "max-chats", 3, "chats one counsellor may hold at once")
+	fs.DurationVar(&cfg.ResumeGrace, "resume-grace", 2*time.Minute, "how long a dropped parent or counsellor keeps their place")
+	fs.Float64Var(&cfg.ParentRate, "parent-rate", 2, "messages per second a parent may send")
+	fs.IntVar(&cfg.ParentBurst, "parent-burst", 10, "burst of parent messages")
+	fs.Float64Var(&cfg.CounselorRate, "counselor-rate", 10, "messages per second per counsellor connection")
+	fs.IntVar(&cfg.CounselorBurst, "counselor-burst", 30, "burst of counsellor messages")
+	fs.StringVar(&cookieSecure, "cookie-secure", "auto", "Secure flag on the staff cookie: auto (on unless listening on loopback), true, false")
+	fs.StringVar(&cfg.LogFormat, "log-format", "json", "json or pretty")
+	fs.StringVar(&cfg.LogLevel, "log-level", "info", "debug, info, warn or error")
+
+	var envErr error
+	fs.VisitAll(func(f *flag.Flag) {
+		name := "PARENTLINE_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		if v := getenv(name); v != "" && envErr == nil {
+			if err := fs.Set(f.Name, v); err != nil {
+				envErr = fmt.Errorf("%s: %w", name, err)
+			}
+		}
+	})
+	if envErr != nil {
+		return cfg, envErr
+	}
+	if err := fs.Parse(args); err != nil {
+		return cfg, err
+	}
+	if fs.NArg() > 0 {
+		return cfg, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	var err error
+	if cfg.Hours, err = hours.Parse(hoursSpec); err != nil {
+		return cfg, fmt.Errorf("--hours: %w", err)
+	}
+	if cfg.Contacts, err = parseContacts(contacts); err != nil {
+		return cfg, fmt.Errorf("--contacts: %w", err)
+	}
+	for _, o := range strings.Split(origins, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			cfg.Origins = append(cfg.Origins, o)
+		}
+	}
+	switch cookieSecure {
+	case "auto":
+		cfg.CookieSecure = !isLoopback(cfg.Addr)
+	case "true", "false":
+		cfg.CookieSecure = cookieSecure == "true"
+	default:
+		return cfg, errors.New("--cookie-secure must be auto, true or false")
+	}
+	return cfg, cfg.Validate()
+}
+
+// Validate checks rules that span options.
+func (c Config) Validate() error {
+	switch {
+	case c.Addr == "":
+		return errors.New("--addr is empty")
+	case c.Data == "":
+		return errors.New("--data is empty")
+	case c.MaxChats < 1 || c.MaxChats > 20:
+		return errors.New("--max-chats must be 1–20")
+	case c.ResumeGrace < 5*time.Second || c.ResumeGrace > time.Hour:
+		return errors.New("--resume-grace must be between 5s and 1h")
+	case c.ParentRate <= 0 || c.ParentBurst < 1 || c.CounselorRate <= 0 || c.CounselorBurst < 1:
+		return errors.New("message rates and bursts must be positive")
+	case c.LogFormat != "json" && c.LogFormat != "pretty":
+		return errors.New("--log-format must be json or pretty")
+	}
+	for _, o := range c.Origins {
+		if strings.Contains(o, "/") && !strings.Contains(o, "://") || o == "*" {
+			return fmt.Errorf("--origins: %q is not a host pattern (a bare * is not allowed)", o)
+		}
+	}
+	return nil
+}
+
+// parseContacts reads "Swedish label|English label|value; ...".
+func parseContacts(spec string) ([]chat.Contact, error) {
+	var out []chat.Contact
+	for _, part := range strings.Split(spec, ";") {
+		if strings.TrimSpace(part) == "" {
+			continue
+		}
+		f := strings.Split(part, "|")
+		if len(f) != 3 {
+			return nil, fmt.Errorf("%q: want \"Swedish label|English label|value\"", strings.TrimSpace(part))
+		}
+		sv, en, value := strings.TrimSpace(f[0]), strings.TrimSpace(f[1]), strings.TrimSpace(f[2])
+		if sv == "" || en == "" || value == "" {
+			return nil, fmt.Errorf("%q: labels and value must not be empty", strings.TrimSpace(part))
+		}
+		out = append(out, chat.Contact{Label: map[string]string{"sv": sv, "en": en}, Value: value, Href: contactHref(value)})
+	}
+	return out, nil
+}
+
+// contactHref makes a tel: or mailto: link when the value is a phone number
+// or an e-mail address.
+func contactHref(v string) string {
+	if strings.Contains(v, "@") && !strings.ContainsAny(v, " <>") {
+		return "mailto:" + v
+	}
+	digits := strings.Map(func(r rune) rune {
+		switch {
+		case r >= '0' && r <= '9', r == '+':
+			return r
+		case r == ' ', r == '-':
+			return -1
+		}
+		return 'x'
+	}, v)
+	if digits != "" && !strings.Contains(digits, "x") {
+		return "tel:" + digits
+	}
+	return ""
+}
+
+func isLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

@@ -1,0 +1,145 @@
+// Package static holds the web pages and scripts, embedded in the binary: the demo
+// host page with the parent chat widget, the widget itself (loaded by other sites),
+// the neutral page the quick exit leads to, and the counsellor console.
+//
+// The files are plain HTML, CSS and JavaScript with no build step. They are served
+// as they are, each with a strong ETag (the SHA-256 of its content, computed once),
+// Cache-Control: no-cache so browsers revalidate, and on HTML pages a strict
+// Content-Security-Policy that allows no inline script or style.
+package static
+
+import (
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"io/fs"
+	"net/http"
+	"path"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+//go:embed index.html site.css widget.js widget.css neutral.html neutral.css
+//go:embed console/index.html console/console.js console/console.css
+var files embed.FS
+
+// FS is the embedded files, for callers that want to read them directly.
+var FS fs.FS = files
+
+// CSP is the Content-Security-Policy of every HTML page we serve.
+const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; " +
+	"img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+
+// routes maps each URL path to its embedded file. crossSite marks the files that
+// municipalities' own pages load from us (the widget), which must be readable cross-origin.
+var routes = []struct {
+	path, file string
+	crossSite  bool
+}{
+	{"/", "index.html", false},
+	{"/site.css", "site.css", false},
+	{"/widget.js", "widget.js", true},
+	{"/widget.css", "widget.css", true},
+	{"/neutral", "neutral.html", false},
+	{"/neutral.css", "neutral.css", false},
+	{"/console/", "console/index.html", false},
+	{"/console/console.js", "console/console.js", false},
+	{"/console/console.css", "console/console.css", false},
+}
+
+var contentTypes = map[string]string{
+	".html": "text/html; charset=utf-8",
+	".js":   "text/javascript; charset=utf-8",
+	".css":  "text/css; charset=utf-8",
+}
+
+// asset is one file ready to serve.
+type asset struct {
+	body        []byte
+	contentType string
+	etag        string // quoted, strong
+	html        bool
+	crossSite   bool
+}
+
+// assets reads and hashes every file once, on first use.
+var assets = sync.OnceValue(func() map[string]*asset {
+	m := make(map[string]*asset, len(routes))
+	for _, r := range routes {
+		body, err := files.ReadFile(r.file)
+		if err != nil {
+			panic("static: embedded file missing: " + r.file) // a build mistake, not a runtime condition
+		}
+		sum := sha256.Sum256(body)
+		ext := path.Ext(r.file)
+		m[r.path] = &asset{
+			body:        body,
+			contentType: contentTypes[ext],
+			etag:        `"` + hex.EncodeToString(sum[:]) + `"`,
+			html:        ext == ".html",
+			crossSite:   r.crossSite,
+		}
+	}
+	return m
+})
+
+// Handler serves the embedded pages at their paths ("/", "/widget.js", "/widget.css",
+// "/neutral", "/console/" and their style sheets and scripts). Unknown paths are 404;
+// methods other than GET and HEAD are 405.
+func Handler() http.Handler {
+	table := assets()
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		a, ok := table[r.URL.Path]
+		if !ok {
+			if r.URL.Path == "/console" {
+				http.Redirect(w, r, "/console/", http.StatusMovedPermanently)
+				return
+			}
+			http.NotFound(w, r)
+			return
+		}
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			h.Set("Allow", "GET, HEAD")
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		h.Set("Content-Type", a.contentType)
+		h.Set("ETag", a.etag)
+		h.Set("Cache-Control", "no-cache")
+		h.Set("Referrer-Policy", "no-referrer")
+		if a.html {
+			h.Set("Content-Security-Policy", CSP)
+			h.Set("X-Frame-Options", "DENY")
+		}
+		if a.crossSite {
+			h.Set("Access-Control-Allow-Origin", "*")
+			h.Set("Cross-Origin-Resource-Policy", "cross-origin")
+		} else {
+			h.Set("Cross-Origin-Resource-Policy", "same-origin")
+		}
+		if etagMatches(r.Header.Get("If-None-Match"), a.etag) {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		h.Set("Content-Length", strconv.Itoa(len(a.body)))
+		w.WriteHeader(http.StatusOK)
+		if r.Method != http.MethodHead {
+			_, _ = w.Write(a.body)
+		}
+	})
+}
+
+// etagMatches reports whether an If-None-Match header matches etag, using the weak
+// comparison RFC 9110 prescribes for If-None-Match (a W/ prefix is ignored).
+func etagMatches(header, etag string) bool {
+	for _, candidate := range strings.Split(header, ",") {
+		candidate = strings.TrimSpace(candidate)
+		if candidate == "*" || strings.TrimPrefix(candidate, "W/") == etag {
+			return true
+		}
+	}
+	return false
+}

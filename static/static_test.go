@@ -1,0 +1,241 @@
+package static
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+func request(t *testing.T, method, target string, headers map[string]string) *http.Response {
+	t.Helper()
+	req := httptest.NewRequest(method, target, nil)
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+	rec := httptest.NewRecorder()
+	Handler().ServeHTTP(rec, req)
+	return rec.Result()
+}
+
+func readBody(t *testing.T, res *http.Response) string {
+	t.Helper()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatalf("reading body: %v", err)
+	}
+	return string(b)
+}
+
+var pages = []struct {
+	path, file, contentType string
+	html, crossSite         bool
+}{
+	{"/", "index.html", "text/html; charset=utf-8", true, false},
+	{"/site.css", "site.css", "text/css; charset=utf-8", false, false},
+	{"/widget.js", "widget.js", "text/javascript; charset=utf-8", false, true},
+	{"/widget.css", "widget.css", "text/css; charset=utf-8", false, true},
+	{"/neutral", "neutral.html", "text/html; charset=utf-8", true, false},
+	{"/neutral.css", "neutral.css", "text/css; charset=utf-8", false, false},
+	{"/console/", "console/index.html", "text/html; charset=utf-8", true, false},
+	{"/console/console.js", "console/console.js", "text/javascript; charset=utf-8", false, false},
+	{"/console/console.css", "console/console.css", "text/css; charset=utf-8", false, false},
+}
+
+func TestHandler_ServesEveryPage(t *testing.T) {
+	for _, p := range pages {
+		t.Run(p.path, func(t *testing.T) {
+			t.Parallel()
+			res := request(t, http.MethodGet, p.path, nil)
+			body := readBody(t, res)
+			if res.StatusCode != http.StatusOK {
+				t.Fatalf("status %d, want 200", res.StatusCode)
+			}
+			want, err := files.ReadFile(p.file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if body != string(want) {
+				t.Fatalf("body differs from %s", p.file)
+			}
+			if got := res.Header.Get("Content-Type"); got != p.contentType {
+				t.Errorf("Content-Type %q, want %q", got, p.contentType)
+			}
+			sum := sha256.Sum256(want)
+			if got, want := res.Header.Get("ETag"), `"`+hex.EncodeToString(sum[:])+`"`; got != want {
+				t.Errorf("ETag %q, want %q", got, want)
+			}
+			for k, v := range map[string]string{
+				"Cache-Control":          "no-cache",
+				"X-Content-Type-Options": "nosniff",
+				"Referrer-Policy":        "no-referrer",
+			} {
+				if got := res.Header.Get(k); got != v {
+					t.Errorf("%s %q, want %q", k, got, v)
+				}
+			}
+			csp := res.Header.Get("Content-Security-Policy")
+			if p.html && csp != CSP {
+				t.Errorf("CSP %q, want %q", csp, CSP)
+			}
+			if !p.html && csp != "" {
+				t.Errorf("CSP on a non-HTML response: %q", csp)
+			}
+			acao, corp := res.Header.Get("Access-Control-Allow-Origin"), res.Header.Get("Cross-Origin-Resource-Policy")
+			if p.crossSite && (acao != "*" || corp != "cross-origin") {
+				t.Errorf("cross-site asset: ACAO %q, CORP %q", acao, corp)
+			}
+			if !p.crossSite && (acao != "" || corp != "same-origin") {
+				t.Errorf("same-site asset: ACAO %q, CORP %q", acao, corp)
+			}
+		})
+	}
+}
+
+func TestHandler_ETagRevalidation(t *testing.T) {
+	for _, p := range pages {
+		t.Run(p.path, func(t *testing.T) {
+			t.Parallel()
+			etag := request(t, http.MethodGet, p.path, nil).Header.Get("ETag")
+			for _, inm := range []string{etag, "W/" + etag, `"other", ` + etag, "*"} {
+				res := request(t, http.MethodGet, p.path, map[string]string{"If-None-Match": inm})
+				if res.StatusCode != http.StatusNotModified {
+					t.Fatalf("If-None-Match %s: status %d, want 304", inm, res.StatusCode)
+				}
+				if b := readBody(t, res); b != "" {
+					t.Fatalf("304 with a body of %d bytes", len(b))
+				}
+				if res.Header.Get("ETag") != etag {
+					t.Fatalf("304 without the ETag")
+				}
+			}
+			res := request(t, http.MethodGet, p.path, map[string]string{"If-None-Match": `"stale"`})
+			if res.StatusCode != http.StatusOK {
+				t.Fatalf("stale ETag: status %d, want 200", res.StatusCode)
+			}
+		})
+	}
+}
+
+func TestHandler_Head(t *testing.T) {
+	res := request(t, http.MethodHead, "/widget.js", nil)
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("status %d", res.StatusCode)
+	}
+	if b := readBody(t, res); b != "" {
+		t.Fatalf("HEAD returned a body")
+	}
+	want, _ := files.ReadFile("widget.js")
+	if got := res.Header.Get("Content-Length"); got != strconv.Itoa(len(want)) {
+		t.Fatalf("Content-Length %q, want %d", got, len(want))
+	}
+}
+
+func TestHandler_NotFound(t *testing.T) {
+	for _, path := range []string{
+		"/nope", "/index.html", "/widget.js/x", "/console/nope", "/console/index.html",
+		"/neutral.html", "/static.go", "/console/../static.go", "/WIDGET.JS",
+	} {
+		res := request(t, http.MethodGet, path, nil)
+		if res.StatusCode != http.StatusNotFound {
+			t.Errorf("%s: status %d, want 404", path, res.StatusCode)
+		}
+		if res.Header.Get("Content-Security-Policy") != "" || res.Header.Get("ETag") != "" {
+			t.Errorf("%s: 404 carries page headers", path)
+		}
+	}
+}
+
+func TestHandler_ConsoleWithoutSlashRedirects(t *testing.T) {
+	res := request(t, http.MethodGet, "/console", nil)
+	if res.StatusCode != http.StatusMovedPermanently || res.Header.Get("Location") != "/console/" {
+		t.Fatalf("status %d, Location %q", res.StatusCode, res.Header.Get("Location"))
+	}
+}
+
+func TestHandler_MethodNotAllowed(t *testing.T) {
+	res := request(t, http.MethodPost, "/widget.js", nil)
+	if res.StatusCode != http.StatusMethodNotAllowed || res.Header.Get("Allow") != "GET, HEAD" {
+		t.Fatalf("status %d, Allow %q", res.StatusCode, res.Header.Get("Allow"))
+	}
+}
+
+// The CSP forbids inline script, inline handlers and style attributes; the pages
+// must not need them.
+func TestPages_FitTheCSP(t *testing.T) {
+	inlineScript := regexp.MustCompile(`(?is)<script\b[^>]*>\s*[^<\s]`)
+	handler := regexp.MustCompile(`(?i)<[^>]+\son[a-z]+\s*=`)
+	styleAttr := regexp.MustCompile(`(?i)<[^>]+\sstyle\s*=`)
+	styleTag := regexp.MustCompile(`(?i)<style\b`)
+	external := regexp.MustCompile(`(?i)(src|href)\s*=\s*"(https?:)?//`)
+	for _, p := range pages {
+		if !p.html {
+			continue
+		}
+		b, _ := files.ReadFile(p.file)
+		s := string(b)
+		for name, re := range map[string]*regexp.Regexp{
+			"inline script": inlineScript, "event handler attribute": handler,
+			"style attribute": styleAttr, "style element": styleTag, "resource from another host": external,
+		} {
+			if re.MatchString(s) {
+				t.Errorf("%s has an %s", p.file, name)
+			}
+		}
+		if !strings.Contains(s, `<html lang="sv">`) {
+			t.Errorf("%s lacks lang=\"sv\"", p.file)
+		}
+	}
+}
+
+// A municipality embeds the widget with exactly one tag; the demo page must too.
+func TestIndex_EmbedsWidgetWithOneTag(t *testing.T) {
+	b, _ := files.ReadFile("index.html")
+	s := string(b)
+	if n := strings.Count(s, "<script"); n != 1 {
+		t.Fatalf("index.html has %d script tags, want 1", n)
+	}
+	if !strings.Contains(s, `<script src="/widget.js" defer></script>`) {
+		t.Fatal("index.html does not embed /widget.js with defer")
+	}
+	if !strings.Contains(s, `href="/console/"`) {
+		t.Fatal("index.html does not link to the console")
+	}
+}
+
+// The neutral page must not lead back to the chat or run anything.
+func TestNeutral_NoScriptsNoLinks(t *testing.T) {
+	b, _ := files.ReadFile("neutral.html")
+	s := strings.ToLower(string(b))
+	if strings.Contains(s, "<script") || strings.Contains(s, "<a ") {
+		t.Fatal("neutral.html has a script or a link")
+	}
+}
+
+// The widget may keep only its resume token, in sessionStorage, and sets no cookie.
+func TestWidget_StoresOnlyTheResumeToken(t *testing.T) {
+	b, _ := files.ReadFile("widget.js")
+	s := string(b)
+	for _, banned := range []string{"localStorage", "document.cookie", "indexedDB", "caches."} {
+		if strings.Contains(s, banned) {
+			t.Errorf("widget.js uses %s", banned)
+		}
+	}
+	if !strings.Contains(s, `'parentline.resume'`) {
+		t.Error("widget.js does not use the parentline.resume key")
+	}
+	uses := regexp.MustCompile(`sessionStorage\.(\w+)\(([^)]*)\)`).FindAllStringSubmatch(s, -1)
+	if len(uses) == 0 {
+		t.Fatal("widget.js never touches sessionStorage")
+	}
+	for _, u := range uses {
+		if !strings.HasPrefix(u[2], "KEY") {
+			t.Errorf("sessionStorage.%s(%s): only KEY may be used", u[1], u[2])
+		}
+	}
+}

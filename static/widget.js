@@ -1,0 +1,858 @@
+/*
+ * Parentline chat widget: the anonymous parent chat, embedded on a
+ * municipality's page with one tag: <script src="https://HOST/widget.js" defer></script>
+ *
+ * Optional attributes on that tag: data-lang="sv|en", data-exit-url="https://…".
+ * Privacy: the widget sets no cookie and stores nothing but the newest resume
+ * token, in sessionStorage under "parentline.resume". All its DOM lives in
+ * #parentline-widget; every class starts with "pl-".
+ */
+(function () {
+  'use strict';
+
+  if (document.getElementById('parentline-widget')) return; // loaded twice
+
+  const KEY = 'parentline.resume';
+  const MAX_CHARS = 4000;
+  const MAX_BYTES = 4096;
+  const TYPING_SEND_MS = 2000;
+  const TYPING_SHOW_MS = 4000;
+  const RESUME_WINDOW_MS = 120000;
+
+  /** The tag that loaded us; currentScript works for classic (also deferred) scripts. */
+  const SCRIPT = document.currentScript ||
+    Array.from(document.scripts).find((s) => /\/widget\.js(\?|#|$)/.test(s.src)) || null;
+  const ORIGIN = originOf(SCRIPT);
+  const WS_URL = ORIGIN.replace(/^http/, 'ws') + '/ws/parent';
+  const EXIT_URL = safeUrl(SCRIPT && SCRIPT.dataset.exitUrl, ['http:', 'https:']) || ORIGIN + '/neutral';
+
+  const DICT = {
+    sv: {
+      launcher: 'Chatta med oss', launcherActive: 'Öppna chatten',
+      unread: (n) => n === 1 ? '1 nytt meddelande' : n + ' nya meddelanden',
+      title: 'Föräldrachatten', otherLang: 'English', otherLangCode: 'en', minimise: 'Minimera chatten',
+      exit: 'Lämna sidan snabbt',
+      smallprint: 'Snabbt ut: tryck Esc två gånger eller använd knappen ”Lämna sidan snabbt”. Då stängs chatten och du kommer till en neutral sida.',
+      anonTitle: 'Du är anonym',
+      anon: 'Du är anonym. Du behöver inte berätta vem du är eller lämna några uppgifter. Chatten sparas inte – vi räknar bara anonymt vilka ämnen föräldrar frågar om. Om du berättar vem du är och vi blir oroliga för att ett barn far illa, är vi enligt lag skyldiga att göra en orosanmälan till socialtjänsten.',
+      audience: 'Vilken del gäller din fråga?', young: 'Yngre barn', teen: 'Äldre barn och tonåringar',
+      start: 'Starta chatten',
+      chooseAudience: 'Välj vilken del din fråga gäller innan du startar chatten.',
+      statusLoading: 'Hämtar chattens öppettider…',
+      statusOpen: 'Chatten är öppen. Välkommen att skriva till oss!',
+      statusUnstaffed: 'Ingen rådgivare är ledig just nu. Du kan ställa dig i kö ändå, eller vända dig till någon av kontakterna nedan.',
+      statusClosed: 'Chatten är stängd just nu.',
+      statusFailed: 'Vi kunde inte hämta chattens öppettider just nu. Du kan ändå försöka starta chatten.',
+      hours: 'Öppettider', nextOpen: (d) => 'Chatten öppnar igen ' + d + '.',
+      contacts: 'Behöver du prata med någon nu?', everyDay: 'alla dagar', allDay: 'dygnet runt',
+      days: ['mån', 'tis', 'ons', 'tor', 'fre', 'lör', 'sön'], connecting: 'Ansluter…',
+      reconnecting: 'Återansluter…', queuePos: (n) => 'Du är nummer ' + n + ' i kön.',
+      queueWait: 'Vänta kvar, en rådgivare svarar så snart som möjligt. Du kan minimera chatten under tiden.',
+      eta: (m) => 'Beräknad väntetid: cirka ' + m + ' min.',
+      queueUnstaffed: 'Ingen rådgivare är ledig just nu, så det kan dröja. Om du behöver hjälp direkt kan du vända dig till:',
+      leaveQueue: 'Lämna kön', with: (name) => 'Du chattar med ' + name,
+      withUnknown: 'Du chattar med en rådgivare', joinedNote: (name) => name + ' har anslutit till chatten.',
+      transferNote: (name) => 'Du chattar nu med ' + name + '.', log: 'Meddelanden', you: 'Du: ',
+      counselorSays: (name) => name + ': ', counselor: 'Rådgivaren', typing: (name) => name + ' skriver…',
+      sending: 'Skickar…', notSent: 'Inte skickat', inputLabel: 'Skriv ditt meddelande',
+      inputHint: 'Enter skickar, Skift + Enter ger ny rad.', count: (n) => n + ' av ' + MAX_CHARS + ' tecken',
+      send: 'Skicka', end: 'Avsluta chatten',
+      endQuestion: 'Vill du avsluta chatten? Det ni har skrivit försvinner.',
+      endYes: 'Ja, avsluta', endNo: 'Nej, fortsätt', endedTitle: 'Chatten är avslutad',
+      ended_counselor_closed: 'Rådgivaren har avslutat chatten.',
+      ended_parent_ended: 'Du har avslutat chatten.',
+      ended_timeout: 'Chatten avslutades eftersom det har varit tyst en längre stund.',
+      ended_lost: 'Anslutningen bröts och chatten kunde inte återupptas.',
+      ended_other: 'Chatten har avslutats.',
+      endedNote: 'Tack för att du hörde av dig. Inget av det ni skrev sparas.',
+      newChat: 'Starta en ny chatt',
+      tooLong: 'Meddelandet är för långt. Det får vara högst ' + MAX_CHARS + ' tecken.',
+      notConnected: 'Chatten är inte ansluten just nu. Vänta en stund och försök igen.',
+      connectFailed: 'Det gick inte att ansluta till chatten. Försök igen om en stund.',
+      err_too_fast: 'Du skickar meddelanden för snabbt. Meddelandet skickades inte – vänta en stund och försök igen.',
+      err_too_large: 'Meddelandet är för långt och skickades inte.',
+      err_empty: 'Meddelandet är tomt.', err_closed: 'Chatten är stängd just nu.',
+      err_invalid_token: 'Den tidigare chatten finns inte längre. Du kan starta en ny chatt.',
+      err_already_connected: 'Chatten är öppen i ett annat fönster. Vi försöker igen strax…',
+      err_bad_state: 'Det gick inte just nu. Försök igen.',
+      err_bad_request: 'Något blev fel i förfrågan. Försök igen.',
+    },
+    en: {
+      launcher: 'Chat with us', launcherActive: 'Open the chat',
+      unread: (n) => n === 1 ? '1 new message' : n + ' new messages',
+      title: 'Parent chat', otherLang: 'Svenska', otherLangCode: 'sv', minimise: 'Minimise the chat',
+      exit: 'Leave this page quickly',
+      smallprint: 'Quick exit: press Esc twice or use the “Leave this page quickly” button. The chat closes and you are taken to a neutral page.',
+      anonTitle: 'You are anonymous',
+      anon: 'You are anonymous. You do not have to say who you are or give any details. The chat is not saved – we only count, anonymously, which topics parents ask about. If you tell us who you are and we become worried that a child is being harmed, the law requires us to report our concern to social services.',
+      audience: 'Which part is your question about?', young: 'Younger children',
+      teen: 'Older children and teenagers', start: 'Start the chat',
+      chooseAudience: 'Choose which part your question is about before you start the chat.',
+      statusLoading: 'Fetching the chat’s opening hours…',
+      statusOpen: 'The chat is open. You are welcome to write to us!',
+      statusUnstaffed: 'No counsellor is free right now. You can still join the queue, or contact one of the services below.',
+      statusClosed: 'The chat is closed right now.',
+      statusFailed: 'We could not fetch the chat’s opening hours right now. You can still try to start the chat.',
+      hours: 'Opening hours', nextOpen: (d) => 'The chat opens again ' + d + '.',
+      contacts: 'Do you need to talk to someone now?', everyDay: 'every day', allDay: 'around the clock',
+      days: ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'], connecting: 'Connecting…',
+      reconnecting: 'Reconnecting…', queuePos: (n) => 'You are number ' + n + ' in the queue.',
+      queueWait: 'Please wait, a counsellor will answer as soon as possible. You can minimise the chat meanwhile.',
+      eta: (m) => 'Estimated wait: about ' + m + ' min.',
+      queueUnstaffed: 'No counsellor is free right now, so it may take a while. If you need help straight away, you can contact:',
+      leaveQueue: 'Leave the queue', with: (name) => 'You are chatting with ' + name,
+      withUnknown: 'You are chatting with a counsellor', joinedNote: (name) => name + ' has joined the chat.',
+      transferNote: (name) => 'You are now chatting with ' + name + '.',
+      log: 'Messages', you: 'You: ', counselorSays: (name) => name + ': ', counselor: 'The counsellor',
+      typing: (name) => name + ' is typing…', sending: 'Sending…', notSent: 'Not sent',
+      inputLabel: 'Write your message', inputHint: 'Enter sends, Shift + Enter adds a new line.',
+      count: (n) => n + ' of ' + MAX_CHARS + ' characters', send: 'Send', end: 'End the chat',
+      endQuestion: 'Do you want to end the chat? What you have written will be gone.',
+      endYes: 'Yes, end it', endNo: 'No, continue', endedTitle: 'The chat has ended',
+      ended_counselor_closed: 'The counsellor has ended the chat.',
+      ended_parent_ended: 'You have ended the chat.',
+      ended_timeout: 'The chat ended because it has been quiet for a long time.',
+      ended_lost: 'The connection was lost and the chat could not be resumed.',
+      ended_other: 'The chat has ended.',
+      endedNote: 'Thank you for getting in touch. Nothing you wrote is saved.',
+      newChat: 'Start a new chat',
+      tooLong: 'The message is too long. It may be at most ' + MAX_CHARS + ' characters.',
+      notConnected: 'The chat is not connected right now. Wait a moment and try again.',
+      connectFailed: 'Could not connect to the chat. Please try again in a moment.',
+      err_too_fast: 'You are sending messages too quickly. The message was not sent – wait a moment and try again.',
+      err_too_large: 'The message is too long and was not sent.', err_empty: 'The message is empty.',
+      err_closed: 'The chat is closed right now.',
+      err_invalid_token: 'The previous chat no longer exists. You can start a new chat.',
+      err_already_connected: 'The chat is open in another window. Trying again shortly…',
+      err_bad_state: 'That did not work just now. Please try again.',
+      err_bad_request: 'Something was wrong with the request. Please try again.',
+    },
+  };
+
+  let lang = SCRIPT && DICT[SCRIPT.dataset.lang] ? SCRIPT.dataset.lang : 'sv';
+
+  // ---- state -------------------------------------------------------------
+  /** phase: 'intro' | 'queued' | 'chatting' | 'ended'; conn: 'idle' | 'connecting' | 'open' | 'reconnecting' */
+  const st = {
+    phase: 'intro', conn: 'idle', panelOpen: false, status: null, statusState: 'none',
+    position: 0, staffed: true, eta: null, counselor: '', endReason: '', unread: 0,
+    lastTypingSent: 0, dropSince: 0, attempt: 0, seq: 0,
+  };
+  let ws = null;
+  let memToken = null; // fallback when sessionStorage is unavailable
+  let reconnectTimer = 0;
+  let typingTimer = 0;
+  let lastEscape = 0;
+  const pending = new Map(); // client id -> bubble element
+  const ui = {};
+
+  // ---- small helpers -----------------------------------------------------
+  function originOf(script) {
+    try { return new URL(script.src, location.href).origin; } catch (e) { return location.origin; }
+  }
+
+  /** Parses u and returns it only when its scheme is one of protocols. */
+  function safeUrl(u, protocols) {
+    if (!u) return '';
+    try {
+      const url = new URL(u, location.href);
+      return protocols.includes(url.protocol) ? url.href : '';
+    } catch (e) { return ''; }
+  }
+
+  /** Translates key in the current language; function entries get args. */
+  function tr(key, ...args) {
+    const v = key in DICT[lang] ? DICT[lang][key] : DICT.sv[key];
+    if (typeof v === 'function') return v(...args);
+    return v === undefined ? key : v;
+  }
+
+  const bound = new Map(); // element -> [key, args] for live language switching
+  const boundAttrs = [];   // [element, attribute, key]
+
+  /** Sets el's text to tr(key, ...args) and remembers it for a language switch. */
+  function setT(el, key, ...args) {
+    bound.set(el, [key, args]);
+    el.textContent = tr(key, ...args);
+    return el;
+  }
+
+  /**
+   * Creates an element. attrs: t = text key (or [key, ...args]), 't:ATTR' = attribute
+   * from a key, text = literal text, class, and plain attributes (true = present).
+   */
+  function h(tag, attrs, children) {
+    const el = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (v === false || v === null || v === undefined) continue;
+      if (k === 't') setT(el, ...[].concat(v));
+      else if (k.startsWith('t:')) { boundAttrs.push([el, k.slice(2), v]); el.setAttribute(k.slice(2), tr(v)); }
+      else if (k === 'text') el.textContent = v;
+      else if (k === 'class') el.className = v;
+      else el.setAttribute(k, v === true ? '' : v);
+    }
+    for (const c of [].concat(children || [])) if (c) el.append(c);
+    return el;
+  }
+
+  function show(el, on) { el.hidden = !on; }
+
+  function utf8Length(s) { return new TextEncoder().encode(s).length; }
+
+  // ---- the resume token (the only thing the widget stores) ----------------
+  function getToken() {
+    try { return sessionStorage.getItem(KEY) || memToken; } catch (e) { return memToken; }
+  }
+  function saveToken(t) {
+    memToken = t;
+    try { sessionStorage.setItem(KEY, t); } catch (e) { /* storage blocked: memory only */ }
+  }
+  function dropToken() {
+    memToken = null;
+    try { sessionStorage.removeItem(KEY); } catch (e) { /* nothing stored */ }
+  }
+
+  // ---- DOM -----------------------------------------------------------------
+  /** Builds the whole widget once; views are shown and hidden by render(). */
+  function build() {
+    ui.exit = h('button', { type: 'button', id: 'pl-exit', class: 'pl-exit', t: 'exit' });
+    ui.launcherText = h('span', { t: 'launcher' });
+    ui.badge = h('span', { class: 'pl-badge', hidden: true });
+    ui.launcher = h('button', {
+      type: 'button', id: 'pl-launcher', class: 'pl-launcher', 'aria-expanded': 'false', 'aria-controls': 'pl-panel',
+    }, [h('span', { class: 'pl-launcher-icon', 'aria-hidden': 'true' }), ui.launcherText, ui.badge]);
+    ui.dock = h('div', { class: 'pl-dock' }, [ui.exit, ui.launcher]);
+
+    ui.title = h('h2', { id: 'pl-title', class: 'pl-title', tabindex: '-1', t: 'title' });
+    ui.lang = h('button', { type: 'button', id: 'pl-lang', class: 'pl-hbtn' });
+    ui.min = h('button', { type: 'button', id: 'pl-min', class: 'pl-hbtn pl-min', 't:aria-label': 'minimise' },
+      [h('span', { class: 'pl-min-icon', 'aria-hidden': 'true' })]);
+    ui.exitSlot = h('div', { class: 'pl-exit-slot' });
+    const head = h('div', { class: 'pl-head' }, [
+      h('div', { class: 'pl-headrow' }, [ui.title, h('div', { class: 'pl-headbtns' }, [ui.lang, ui.min])]),
+      ui.exitSlot,
+    ]);
+
+    ui.conn = h('p', { id: 'pl-conn', class: 'pl-conn', role: 'status' });
+
+    // Intro: status, anonymity notice, audience choice, start.
+    ui.status = h('div', { id: 'pl-status', class: 'pl-status', role: 'status' });
+    ui.young = h('input', { type: 'radio', id: 'pl-audience-young', name: 'pl-audience', value: 'young' });
+    ui.teen = h('input', { type: 'radio', id: 'pl-audience-teen', name: 'pl-audience', value: 'teen' });
+    ui.start = h('button', { type: 'button', id: 'pl-start', class: 'pl-btn pl-primary', t: 'start' });
+    ui.intro = h('div', { id: 'pl-intro', class: 'pl-view' }, [
+      ui.status,
+      h('div', { class: 'pl-anon' }, [h('h3', { class: 'pl-h3', t: 'anonTitle' }), h('p', { t: 'anon' })]),
+      h('fieldset', { class: 'pl-audience' }, [
+        h('legend', { t: 'audience' }),
+        h('label', { class: 'pl-choice', for: 'pl-audience-young' }, [ui.young, h('span', { t: 'young' })]),
+        h('label', { class: 'pl-choice', for: 'pl-audience-teen' }, [ui.teen, h('span', { t: 'teen' })]),
+      ]),
+      ui.start,
+    ]);
+
+    // Queue.
+    ui.queue = h('p', { id: 'pl-queue', class: 'pl-queue', role: 'status', tabindex: '-1' });
+    ui.eta = h('p', { class: 'pl-eta' });
+    ui.queueNotice = h('div', { id: 'pl-queue-notice', class: 'pl-notice' });
+    ui.leave = h('button', { type: 'button', id: 'pl-leave', class: 'pl-btn', t: 'leaveQueue' });
+    ui.queueView = h('div', { id: 'pl-queueview', class: 'pl-view' }, [
+      ui.queue, h('p', { t: 'queueWait' }), ui.eta, ui.queueNotice, ui.leave,
+    ]);
+
+    // Chat: who, the log, typing.
+    ui.with = h('p', { id: 'pl-with', class: 'pl-with' });
+    ui.log = h('div', { id: 'pl-log', class: 'pl-log', role: 'log', 'aria-live': 'polite', 't:aria-label': 'log', tabindex: '0' });
+    ui.typing = h('p', { id: 'pl-typing', class: 'pl-typing', hidden: true });
+    ui.chatView = h('div', { id: 'pl-chat', class: 'pl-view pl-chatview' }, [ui.with, ui.log, ui.typing]);
+
+    // Ended.
+    ui.endedTitle = h('h3', { class: 'pl-h3', tabindex: '-1', t: 'endedTitle' });
+    ui.endedReason = h('p', { id: 'pl-ended-reason' });
+    ui.newChat = h('button', { type: 'button', id: 'pl-new', class: 'pl-btn pl-primary', t: 'newChat' });
+    ui.endedView = h('div', { id: 'pl-ended', class: 'pl-view pl-endedview' }, [
+      ui.endedTitle, ui.endedReason, h('p', { t: 'endedNote' }), ui.newChat,
+    ]);
+
+    ui.error = h('div', { id: 'pl-error', class: 'pl-alert', role: 'alert' });
+
+    // Compose.
+    ui.input = h('textarea', { id: 'pl-input', class: 'pl-input', rows: '3', 'aria-describedby': 'pl-hint pl-count' });
+    ui.count = h('p', { id: 'pl-count', class: 'pl-count' });
+    ui.send = h('button', { type: 'submit', id: 'pl-send', class: 'pl-btn pl-primary', t: 'send' });
+    ui.end = h('button', { type: 'button', id: 'pl-end', class: 'pl-btn', t: 'end' });
+    ui.endYes = h('button', { type: 'button', id: 'pl-end-yes', class: 'pl-btn pl-danger', t: 'endYes' });
+    ui.endNo = h('button', { type: 'button', id: 'pl-end-no', class: 'pl-btn', t: 'endNo' });
+    ui.endConfirm = h('div', {
+      id: 'pl-end-confirm', class: 'pl-confirm', role: 'group', 'aria-labelledby': 'pl-end-q', hidden: true,
+    }, [h('p', { id: 'pl-end-q', t: 'endQuestion' }), h('div', { class: 'pl-actions' }, [ui.endYes, ui.endNo])]);
+    ui.compose = h('form', { id: 'pl-compose', class: 'pl-compose', novalidate: true }, [
+      h('label', { for: 'pl-input', class: 'pl-label', t: 'inputLabel' }),
+      ui.input,
+      h('p', { id: 'pl-hint', class: 'pl-hint', t: 'inputHint' }),
+      ui.count,
+      h('div', { class: 'pl-actions' }, [ui.send, ui.end]),
+      ui.endConfirm,
+    ]);
+
+    ui.body = h('div', { class: 'pl-body' }, [ui.conn, ui.intro, ui.queueView, ui.chatView, ui.endedView, ui.error, ui.compose]);
+    ui.panel = h('section', {
+      id: 'pl-panel', class: 'pl-panel', role: 'dialog', 'aria-labelledby': 'pl-title', hidden: true,
+    }, [head, ui.body, h('p', { class: 'pl-smallprint', t: 'smallprint' })]);
+
+    ui.root = h('div', { id: 'parentline-widget', class: 'pl-root', lang, hidden: true }, [ui.dock, ui.panel]);
+    document.body.append(ui.root);
+    wire();
+  }
+
+  function wire() {
+    ui.launcher.addEventListener('click', () => openPanel(true));
+    ui.min.addEventListener('click', closePanel);
+    ui.exit.addEventListener('click', quickExit);
+    ui.lang.addEventListener('click', () => setLang(lang === 'sv' ? 'en' : 'sv'));
+    ui.start.addEventListener('click', startChat);
+    ui.leave.addEventListener('click', endChat);
+    ui.newChat.addEventListener('click', newChat);
+    ui.compose.addEventListener('submit', (e) => { e.preventDefault(); sendMessage(); });
+    ui.input.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); sendMessage(); }
+    });
+    ui.input.addEventListener('input', onInput);
+    ui.end.addEventListener('click', () => { show(ui.endConfirm, true); ui.endNo.focus(); });
+    ui.endNo.addEventListener('click', () => { show(ui.endConfirm, false); ui.end.focus(); });
+    ui.endYes.addEventListener('click', () => { show(ui.endConfirm, false); endChat(); });
+    for (const r of [ui.young, ui.teen]) r.addEventListener('change', clearError);
+    window.addEventListener('keydown', onKey, true);
+  }
+
+  // ---- language --------------------------------------------------------------
+  /** Switches every text in the widget to l, live. */
+  function setLang(l) {
+    lang = l;
+    ui.root.lang = l;
+    for (const [el, [key, args]] of bound) {
+      if (!el.isConnected) bound.delete(el);
+      else el.textContent = tr(key, ...args);
+    }
+    for (const [el, attr, key] of boundAttrs) el.setAttribute(attr, tr(key));
+    renderStatus();
+    renderQueueNotice();
+    render();
+  }
+
+  // ---- panel -------------------------------------------------------------------
+  /** Opens the chat panel; focus moves into it. */
+  function openPanel(focus) {
+    st.panelOpen = true;
+    st.unread = 0;
+    ui.exitSlot.append(ui.exit);
+    show(ui.panel, true);
+    show(ui.dock, false);
+    ui.launcher.setAttribute('aria-expanded', 'true');
+    if (st.phase === 'intro' && st.conn === 'idle') refreshStatus();
+    render();
+    if (focus) focusPhase();
+  }
+
+  /** Closes the panel back to the launcher and returns focus to it. */
+  function closePanel() {
+    st.panelOpen = false;
+    ui.dock.prepend(ui.exit);
+    show(ui.panel, false);
+    show(ui.dock, true);
+    ui.launcher.setAttribute('aria-expanded', 'false');
+    render();
+    ui.launcher.focus();
+  }
+
+  /** Puts focus on the main element of the current phase. */
+  function focusPhase() {
+    if (!st.panelOpen) return;
+    const target = {
+      intro: ui.title, queued: ui.queue, chatting: ui.input, ended: ui.endedTitle,
+    }[st.phase];
+    if (target && !target.closest('[hidden]') && !target.disabled) target.focus();
+    else ui.title.focus();
+  }
+
+  /** Changes phase; focus follows when it was in the panel (or nowhere). */
+  function setPhase(p) {
+    if (st.phase === p) { render(); return; }
+    st.phase = p;
+    render();
+    const a = document.activeElement;
+    if (st.panelOpen && (!a || a === document.body || ui.panel.contains(a))) focusPhase();
+  }
+
+  // ---- quick exit ----------------------------------------------------------------
+  /** Ends the chat (fire and forget), forgets the token and leaves for the neutral page. */
+  function quickExit() {
+    const sock = ws;
+    ws = null;
+    clearTimeout(reconnectTimer);
+    if (sock) {
+      try { if (sock.readyState === WebSocket.OPEN) sock.send(JSON.stringify({ type: 'end' })); } catch (e) { /* leaving anyway */ }
+      try { sock.close(1000); } catch (e) { /* leaving anyway */ }
+    }
+    dropToken();
+    ui.log.replaceChildren();
+    ui.input.value = '';
+    location.replace(EXIT_URL);
+  }
+
+  /** Escape twice within 1 s: quick exit. Once: close the panel. */
+  function onKey(e) {
+    if ((e.key !== 'Escape' && e.key !== 'Esc') || e.isComposing) return;
+    const now = Date.now();
+    if (now - lastEscape < 1000) { e.preventDefault(); quickExit(); return; }
+    lastEscape = now;
+    const a = document.activeElement;
+    if (st.panelOpen && (!a || a === document.body || ui.root.contains(a))) { e.preventDefault(); closePanel(); }
+  }
+
+  // ---- status ----------------------------------------------------------------------
+  /** Fetches /api/status (no cookies) and shows it in the intro. */
+  async function refreshStatus() {
+    if (st.statusState !== 'ok') st.statusState = 'loading';
+    renderStatus();
+    try {
+      const res = await fetch(ORIGIN + '/api/status', { credentials: 'omit', cache: 'no-store' });
+      if (!res.ok) throw new Error('status ' + res.status);
+      st.status = await res.json();
+      st.statusState = 'ok';
+    } catch (e) {
+      st.statusState = 'failed';
+    }
+    renderStatus();
+    renderQueueNotice();
+    render();
+  }
+
+  function renderStatus() {
+    const s = st.status;
+    const parts = [];
+    if (st.statusState === 'loading' && !s) parts.push(h('p', { text: tr('statusLoading') }));
+    else if (st.statusState === 'failed' || !s) parts.push(h('p', { text: tr('statusFailed') }));
+    else if (!s.open) {
+      parts.push(h('p', { class: 'pl-strong', text: tr('statusClosed') }));
+      const next = formatWhen(s.next_open);
+      if (next) parts.push(h('p', { text: tr('nextOpen', next) }));
+      parts.push(...hoursBlock(s.hours), ...contactsBlock(s.contacts));
+    } else if (s.staffed === false) {
+      parts.push(h('p', { class: 'pl-strong', text: tr('statusUnstaffed') }));
+      parts.push(...hoursBlock(s.hours), ...contactsBlock(s.contacts));
+    } else {
+      parts.push(h('p', { text: tr('statusOpen') }));
+    }
+    ui.status.className = 'pl-status' + (s && st.statusState === 'ok' && (!s.open || s.staffed === false) ? ' pl-status-warn' : '');
+    ui.status.replaceChildren(...parts);
+  }
+
+  function renderQueueNotice() {
+    if (st.staffed) { ui.queueNotice.replaceChildren(); return; }
+    const s = st.status || {};
+    ui.queueNotice.replaceChildren(h('p', { text: tr('queueUnstaffed') }), ...contactsBlock(s.contacts), ...hoursBlock(s.hours));
+  }
+
+  function hoursBlock(hours) {
+    const lines = formatHours(hours);
+    if (!lines.length) return [];
+    return [h('p', { class: 'pl-subhead', text: tr('hours') }),
+      h('ul', { class: 'pl-hours' }, lines.map((l) => h('li', { text: l })))];
+  }
+
+  function contactsBlock(contacts) {
+    if (!Array.isArray(contacts) || !contacts.length) return [];
+    const items = contacts.map((c) => {
+      const label = (c.label && (c.label[lang] || c.label.sv)) || '';
+      const href = safeUrl(c.href, ['tel:', 'mailto:', 'sms:', 'https:', 'http:']);
+      const value = String(c.value || '');
+      return h('li', {}, [
+        label ? h('span', { class: 'pl-contact-label', text: label + ': ' }) : null,
+        href ? h('a', { href, class: 'pl-link', text: value }) : h('span', { text: value }),
+      ]);
+    });
+    return [h('p', { class: 'pl-subhead', text: tr('contacts') }), h('ul', { class: 'pl-contacts' }, items)];
+  }
+
+  /**
+   * Turns [{days:[1..7],from,to}] into lines like "mån–fre 09:00–16:00"; entries
+   * with the same times are merged and consecutive days grouped.
+   */
+  function formatHours(hours) {
+    const groups = new Map();
+    for (const e of Array.isArray(hours) ? hours : []) {
+      if (!e || !Array.isArray(e.days)) continue;
+      const k = e.from + '|' + e.to;
+      if (!groups.has(k)) groups.set(k, { from: String(e.from), to: String(e.to), days: new Set() });
+      for (const d of e.days) if (d >= 1 && d <= 7) groups.get(k).days.add(Math.floor(d));
+    }
+    const lines = [];
+    for (const g of groups.values()) {
+      const days = [...g.days].sort((a, b) => a - b);
+      if (days.length) lines.push([days[0], dayRanges(days) + ' ' + timeRange(g.from, g.to)]);
+    }
+    return lines.sort((a, b) => a[0] - b[0]).map((l) => l[1]);
+  }
+
+  function dayRanges(days) {
+    if (days.length === 7) return tr('everyDay');
+    const names = tr('days');
+    const parts = [];
+    for (let i = 0; i < days.length;) {
+      let j = i;
+      while (j + 1 < days.length && days[j + 1] === days[j] + 1) j++;
+      parts.push(j > i ? names[days[i] - 1] + '–' + names[days[j] - 1] : names[days[i] - 1]);
+      i = j + 1;
+    }
+    return parts.join(', ');
+  }
+
+  function timeRange(from, to) {
+    if (from === '00:00' && (to === '24:00' || to === '23:59' || to === '00:00')) return tr('allDay');
+    return from + '–' + to;
+  }
+
+  /** An RFC 3339 time as the reader's local weekday, date and time. */
+  function formatWhen(iso) {
+    if (!iso) return '';
+    const d = new Date(iso);
+    if (isNaN(d.getTime())) return '';
+    return new Intl.DateTimeFormat(lang === 'sv' ? 'sv-SE' : 'en-GB', {
+      weekday: 'long', day: 'numeric', month: 'long', hour: '2-digit', minute: '2-digit',
+    }).format(d);
+  }
+
+  // ---- rendering ---------------------------------------------------------------------
+  /** Shows and hides views and refreshes the texts that depend on state. */
+  function render() {
+    const { phase, conn } = st;
+    const closed = st.statusState === 'ok' && st.status && st.status.open === false;
+    show(ui.intro, phase === 'intro');
+    show(ui.queueView, phase === 'queued');
+    show(ui.chatView, phase === 'chatting' || (phase === 'ended' && ui.log.childElementCount > 0));
+    show(ui.endedView, phase === 'ended');
+    show(ui.compose, phase === 'chatting');
+    ui.start.disabled = closed || conn === 'connecting';
+
+    const connKey = conn === 'connecting' ? 'connecting' : conn === 'reconnecting' ? 'reconnecting' : '';
+    if (connKey) setT(ui.conn, connKey); else { bound.delete(ui.conn); ui.conn.textContent = ''; }
+    show(ui.conn, !!connKey);
+
+    setT(ui.queue, 'queuePos', st.position || 1);
+    if (st.eta > 0) setT(ui.eta, 'eta', Math.max(1, Math.round(st.eta / 60))); else { bound.delete(ui.eta); ui.eta.textContent = ''; }
+    show(ui.eta, st.eta > 0);
+    if (st.counselor) setT(ui.with, 'with', st.counselor); else setT(ui.with, 'withUnknown');
+    if (phase === 'ended') setT(ui.endedReason, 'ended_' + (DICT.sv['ended_' + st.endReason] ? st.endReason : 'other'));
+    if (!ui.typing.hidden) setT(ui.typing, 'typing', st.counselor || tr('counselor'));
+
+    const live = conn === 'open';
+    ui.send.disabled = !live;
+
+    const active = phase === 'queued' || phase === 'chatting';
+    setT(ui.launcherText, active ? 'launcherActive' : 'launcher');
+    if (st.unread > 0) setT(ui.badge, 'unread', st.unread);
+    show(ui.badge, st.unread > 0);
+    setT(ui.lang, 'otherLang');
+    ui.lang.setAttribute('lang', tr('otherLangCode'));
+    updateCount();
+  }
+
+  function updateCount() {
+    const n = [...ui.input.value].length;
+    setT(ui.count, 'count', n);
+    ui.count.classList.toggle('pl-over', n > MAX_CHARS);
+    show(ui.count, n > MAX_CHARS - 500);
+  }
+
+  function showError(key, fallback) {
+    const text = key && (key in DICT.sv) ? tr(key) : (fallback || tr('connectFailed'));
+    if (key && key in DICT.sv) setT(ui.error, key); else { bound.delete(ui.error); ui.error.textContent = text; }
+  }
+
+  function clearError() { bound.delete(ui.error); ui.error.textContent = ''; }
+
+  // ---- the log ---------------------------------------------------------------------------
+  /**
+   * Appends a message bubble. own = the parent's; id marks a pending one
+   * that waits for its acknowledgement.
+   */
+  function addBubble(own, text, id) {
+    const who = h('span', { class: 'pl-sr' });
+    if (own) setT(who, 'you'); else setT(who, 'counselorSays', st.counselor || tr('counselor'));
+    const meta = h('span', { class: 'pl-meta' });
+    const bubble = h('div', { class: 'pl-msg ' + (own ? 'pl-own' : 'pl-their') }, [
+      who, h('span', { class: 'pl-text', text }), meta,
+    ]);
+    if (id) {
+      bubble.classList.add('pl-pending');
+      setT(meta, 'sending');
+      pending.set(id, bubble);
+    }
+    ui.log.append(bubble);
+    scrollLog();
+    return bubble;
+  }
+
+  function addSystem(key, ...args) {
+    ui.log.append(h('p', { class: 'pl-system', t: [key, ...args] }));
+    scrollLog();
+  }
+
+  function scrollLog() { ui.log.scrollTop = ui.log.scrollHeight; }
+
+  function markSent(bubble) {
+    bubble.classList.remove('pl-pending');
+    const meta = bubble.querySelector('.pl-meta');
+    bound.delete(meta);
+    meta.textContent = '';
+  }
+
+  /** The server refused the oldest message still waiting for its acknowledgement. */
+  function failOldestPending() {
+    const first = pending.entries().next();
+    if (first.done) return;
+    const [id, bubble] = first.value;
+    pending.delete(id);
+    bubble.classList.remove('pl-pending');
+    bubble.classList.add('pl-failed');
+    setT(bubble.querySelector('.pl-meta'), 'notSent');
+  }
+
+  function clearLog() {
+    pending.clear();
+    ui.log.replaceChildren();
+  }
+
+  function showTyping() {
+    clearTimeout(typingTimer);
+    show(ui.typing, true);
+    setT(ui.typing, 'typing', st.counselor || tr('counselor'));
+    typingTimer = setTimeout(hideTyping, TYPING_SHOW_MS);
+  }
+
+  function hideTyping() {
+    clearTimeout(typingTimer);
+    show(ui.typing, false);
+  }
+
+  // ---- socket ---------------------------------------------------------------------------------
+  function isOpen() { return ws && ws.readyState === WebSocket.OPEN && st.conn === 'open'; }
+
+  function sendFrame(frame) {
+    if (!ws || ws.readyState !== WebSocket.OPEN) return false;
+    ws.send(JSON.stringify(frame));
+    return true;
+  }
+
+  /**
+   * Opens /ws/parent and sends first() as the first frame once open;
+   * first is a function so a resume reads the newest token.
+   */
+  function connect(first, conn) {
+    closeSocket();
+    st.conn = conn;
+    render();
+    let sock;
+    try { sock = new WebSocket(WS_URL); } catch (e) { ws = null; onDrop(); return; }
+    ws = sock;
+    sock.addEventListener('open', () => { if (ws === sock) sock.send(JSON.stringify(first())); });
+    sock.addEventListener('message', (e) => {
+      if (ws !== sock) return;
+      let f;
+      try { f = JSON.parse(e.data); } catch (err) { return; }
+      if (f && typeof f.type === 'string' && Object.prototype.hasOwnProperty.call(handlers, f.type)) handlers[f.type](f);
+    });
+    sock.addEventListener('close', () => { if (ws === sock) { ws = null; onDrop(); } });
+  }
+
+  /** Closes the socket on purpose: no reconnect follows. */
+  function closeSocket() {
+    const sock = ws;
+    ws = null;
+    clearTimeout(reconnectTimer);
+    if (sock) try { sock.close(1000); } catch (e) { /* already closed */ }
+  }
+
+  function resumeFrame() { return { type: 'resume', resume: getToken() }; }
+
+  /** Closes the socket on purpose and forgets any reconnect in progress. */
+  function goIdle() {
+    closeSocket();
+    Object.assign(st, { conn: 'idle', dropSince: 0, attempt: 0 });
+  }
+
+  /** The chat is over (reason: an ended reason, or 'lost'): the token is void. */
+  function finish(reason) {
+    goIdle();
+    dropToken();
+    hideTyping();
+    show(ui.endConfirm, false);
+    st.endReason = reason;
+    setPhase('ended');
+  }
+
+  /** Back to the intro with an error (errKey), the token forgotten and the status refetched. */
+  function toIntro(errKey) {
+    goIdle();
+    dropToken();
+    if (errKey) showError(errKey);
+    setPhase('intro');
+    refreshStatus();
+  }
+
+  /** The socket went away without us asking: resume with backoff, or give up. */
+  function onDrop() {
+    if (getToken() && (st.phase === 'queued' || st.phase === 'chatting' || st.conn !== 'open')) scheduleReconnect();
+    else if (st.phase !== 'ended') toIntro('connectFailed');
+    else { st.conn = 'idle'; render(); }
+  }
+
+  /** Tries to resume after 1, 2, 4, 8, 10, 10… s, for up to two minutes after the drop. */
+  function scheduleReconnect(fixedDelay) {
+    clearTimeout(reconnectTimer);
+    if (!st.dropSince) st.dropSince = Date.now();
+    if (Date.now() - st.dropSince > RESUME_WINDOW_MS) { finish('lost'); return; }
+    const delay = fixedDelay || Math.min(1000 * 2 ** st.attempt, 10000);
+    st.attempt++;
+    st.conn = 'reconnecting';
+    render();
+    reconnectTimer = setTimeout(() => connect(resumeFrame, 'reconnecting'), delay);
+  }
+
+  /** Frame handlers, by type. */
+  const handlers = {
+    welcome(f) {
+      if (typeof f.resume === 'string' && f.resume) saveToken(f.resume);
+      Object.assign(st, { conn: 'open', dropSince: 0, attempt: 0 });
+      clearError();
+      setPhase(f.state === 'chatting' ? 'chatting' : f.state === 'queued' ? 'queued' : (st.phase === 'chatting' ? 'chatting' : 'queued'));
+    },
+    queued(f) {
+      st.position = Number(f.position) || 1;
+      st.staffed = f.staffed !== false;
+      st.eta = typeof f.eta_seconds === 'number' ? f.eta_seconds : null;
+      if (!st.staffed && !st.status) refreshStatus();
+      renderQueueNotice();
+      setPhase('queued');
+    },
+    joined(f) {
+      const first = st.phase !== 'chatting';
+      const name = String(f.counselor || '') || tr('counselor');
+      const changed = st.counselor && st.counselor !== name;
+      st.counselor = name;
+      if (first) addSystem('joinedNote', name);
+      else if (changed) addSystem('transferNote', name);
+      if ((first || changed) && !st.panelOpen) st.unread++;
+      hideTyping();
+      setPhase('chatting');
+    },
+    history(f) {
+      clearLog();
+      for (const m of Array.isArray(f.messages) ? f.messages : []) addBubble(m.from === 'parent', String(m.text || ''));
+      setPhase('chatting');
+    },
+    msg(f) {
+      const text = String(f.text || '');
+      if (f.from === 'parent') {
+        const b = f.id !== undefined && pending.get(String(f.id));
+        if (b) { pending.delete(String(f.id)); markSent(b); } else addBubble(true, text);
+        return;
+      }
+      hideTyping();
+      addBubble(false, text);
+      if (!st.panelOpen) { st.unread++; render(); }
+    },
+    typing() { if (st.phase === 'chatting') showTyping(); },
+    ended(f) { finish(String(f.reason || '')); },
+    closed(f) {
+      if (f.reason === 'shutting_down') { closeSocket(); scheduleReconnect(); } // keep the token
+      else toIntro('err_closed');
+    },
+    error(f) {
+      const code = String(f.code || '');
+      showError(code ? 'err_' + code : '', String(f.message || ''));
+      if (code === 'invalid_token') { clearLog(); toIntro('err_invalid_token'); }
+      else if (code === 'already_connected') { closeSocket(); scheduleReconnect(2000); }
+      else if (code === 'too_fast' || code === 'too_large' || code === 'empty') failOldestPending();
+      else if (code === 'closed') toIntro('err_closed');
+    },
+  };
+
+  // ---- user actions ---------------------------------------------------------------------------
+  /** Validates the audience choice and opens a new chat with hello. */
+  function startChat() {
+    const chosen = ui.young.checked ? 'young' : ui.teen.checked ? 'teen' : '';
+    if (!chosen) { showError('chooseAudience'); ui.young.focus(); return; }
+    clearError();
+    dropToken();
+    clearLog();
+    Object.assign(st, { counselor: '', position: 0, staffed: true, eta: null, dropSince: 0, attempt: 0 });
+    const helloLang = lang;
+    connect(() => ({ type: 'hello', audience: chosen, lang: helloLang }), 'connecting');
+  }
+
+  /** Leaves the queue or ends the chat; the server answers with ended. */
+  function endChat() {
+    if (!sendFrame({ type: 'end' })) finish('parent_ended');
+  }
+
+  function newChat() {
+    clearLog();
+    clearError();
+    Object.assign(st, { counselor: '', endReason: '' });
+    ui.young.checked = ui.teen.checked = false;
+    setPhase('intro');
+    refreshStatus();
+  }
+
+  /** Sends the textarea as a message, refusing locally what the server would refuse. */
+  function sendMessage() {
+    const text = ui.input.value;
+    if (!text.trim()) return;
+    if ([...text].length > MAX_CHARS || utf8Length(text) > MAX_BYTES) { showError('tooLong'); return; }
+    if (!isOpen()) { showError('notConnected'); return; }
+    const id = 'm' + (++st.seq) + '-' + Date.now().toString(36);
+    sendFrame({ type: 'msg', text, id });
+    addBubble(true, text, id);
+    ui.input.value = '';
+    clearError();
+    updateCount();
+  }
+
+  function onInput() {
+    updateCount();
+    const now = Date.now();
+    if (st.phase === 'chatting' && isOpen() && ui.input.value.trim() && now - st.lastTypingSent >= TYPING_SEND_MS) {
+      st.lastTypingSent = now;
+      sendFrame({ type: 'typing' });
+    }
+  }
+
+  // ---- start ------------------------------------------------------------------------------------------
+  /** Shows the widget once its style sheet is in (or failed), then resumes a stored chat. */
+  function ready() {
+    if (!ui.root.hidden) return;
+    ui.root.hidden = false;
+    render();
+    if (getToken()) {
+      openPanel(true);
+      connect(resumeFrame, 'connecting');
+    }
+  }
+
+  function init() {
+    build();
+    renderStatus();
+    render();
+    const href = ORIGIN + '/widget.css';
+    const link = h('link', { rel: 'stylesheet', href });
+    link.addEventListener('load', ready);
+    link.addEventListener('error', ready);
+    document.head.append(link);
+    setTimeout(ready, 3000);
+  }
+
+  if (document.body) init();
+  else document.addEventListener('DOMContentLoaded', init);
+})();
