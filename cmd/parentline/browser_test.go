@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"net/http"
 	"os"
 	"os/exec"
 	"strconv"
@@ -67,6 +69,25 @@ func waitFor(t *testing.T, ctx context.Context, what, expr string) {
 	defer cancel()
 	if _, err := chromedp.Run(tctx, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(10*time.Second))); err != nil {
 		t.Fatalf("waiting for %s (%s): %v", what, expr, err)
+	}
+}
+
+// waitPath waits until the tab shows a page with the given path; it survives
+// the navigation itself, during which the page cannot be asked.
+func waitPath(t *testing.T, ctx context.Context, path string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		tctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		got, err := chromedp.Run(tctx, chromedp.Evaluate[string]("document.readyState === 'complete' ? location.pathname : ''"))
+		cancel()
+		if err == nil && got == path {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the page is %q (%v), want %s", got, err, path)
+		}
+		time.Sleep(25 * time.Millisecond)
 	}
 }
 
@@ -153,4 +174,68 @@ func TestBrowser_WholeChat(t *testing.T) {
 	do(t, parent, "parent sees the end", chromedp.WaitVisible(chromedp.ID("pl-ended")))
 	waitFor(t, parent, "token removed", "sessionStorage.length === 0")
 	waitFor(t, console, "chat gone from the console", "document.querySelectorAll('#my-chats li').length === 0")
+}
+
+// TestBrowser_ReloadResumesAndQuickExitLeaves: a parent who reloads the page
+// is back in the same place in the queue; the quick exit ends the chat,
+// clears the widget's storage and replaces the page.
+func TestBrowser_ReloadResumesAndQuickExitLeaves(t *testing.T) {
+	browser := startBrowser(t)
+	ts := startServer(t, t.TempDir())
+
+	first := newTab(t, browser)
+	do(t, first, "first parent queues",
+		chromedp.Navigate(ts.base+"/"),
+		chromedp.Click(chromedp.ID("pl-launcher")),
+		chromedp.Click(chromedp.CSS(`label[for="pl-audience-young"]`)),
+		chromedp.Click(chromedp.ID("pl-start")),
+	)
+	waitFor(t, first, "position 1", textContains("#pl-queue", "1"))
+
+	parent := newTab(t, browser)
+	do(t, parent, "second parent queues",
+		chromedp.Navigate(ts.base+"/"),
+		chromedp.Click(chromedp.ID("pl-launcher")),
+		chromedp.Click(chromedp.CSS(`label[for="pl-audience-teen"]`)),
+		chromedp.Click(chromedp.ID("pl-start")),
+	)
+	waitFor(t, parent, "position 2", textContains("#pl-queue", "2"))
+	token := eval[string](t, parent, "sessionStorage.getItem('parentline.resume')")
+
+	do(t, parent, "reload", chromedp.Reload())
+	waitFor(t, parent, "still position 2 after reload", "!document.getElementById('pl-queueview').hidden && "+textContains("#pl-queue", "2"))
+	if again := eval[string](t, parent, "sessionStorage.getItem('parentline.resume')"); again == "" || again == token {
+		t.Fatalf("resume token after reload = %q (before %q); it must be the new, rotated one", again, token)
+	}
+
+	do(t, parent, "quick exit", chromedp.Click(chromedp.ID("pl-exit")))
+	waitPath(t, parent, "/neutral")
+	if n := eval[int](t, parent, "sessionStorage.length"); n != 0 {
+		t.Fatalf("sessionStorage still has %d entries after the quick exit", n)
+	}
+	// The chat really ended: the first parent is alone in the queue.
+	waitFor(t, first, "first parent still position 1", textContains("#pl-queue", "1"))
+	deadline := time.Now().Add(5 * time.Second)
+	for queueLength(t, ts.base) != 1 {
+		if time.Now().After(deadline) {
+			t.Fatal("the quick exit did not take the parent out of the queue")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func queueLength(t *testing.T, base string) int {
+	t.Helper()
+	resp, err := http.Get(base + "/api/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var st struct {
+		QueueLength int `json:"queue_length"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
+		t.Fatal(err)
+	}
+	return st.QueueLength
 }

@@ -773,7 +773,7 @@ function renderQueue() {
       const btn = el('button', { type: 'button', class: 'btn btn-small', 'data-chat': w.chat });
       btn.addEventListener('click', () => accept(w.chat));
       li = el('li', { class: 'queue-item', 'data-chat': w.chat }, [
-        el('span', { class: 'q-aud' }), ' ', el('span', { class: 'q-waited' }), ' ', btn,
+        el('span', { class: 'q-aud' }), el('span', { class: 'sr-only', text: ', ' }), el('span', { class: 'q-waited' }), btn,
       ]);
     }
     existing.delete(w.chat);
@@ -828,14 +828,15 @@ function renderChats() {
     }
     existing.delete(c.id);
     const btn = li.firstChild;
-    btn.replaceChildren(
-      el('span', { class: 'ci-name', text: c.parent }), ', ',
-      el('span', { class: 'ci-aud', text: audienceLabel(c.audience) }), ', ',
+    const sep = () => el('span', { class: 'sr-only', text: ', ' });
+    const badge = c.unread ? el('span', { class: 'badge', text: t('unread', c.unread) })
+      : c.isNew ? el('span', { class: 'badge badge-new', text: t('isNew') }) : null;
+    btn.replaceChildren(...[
+      el('span', { class: 'ci-name', text: c.parent }), sep(),
+      el('span', { class: 'ci-aud', text: audienceLabel(c.audience) }), sep(),
       el('span', { class: 'ci-state', text: t('state_' + c.state) }),
-      c.unread ? ', ' : null, c.unread ? el('span', { class: 'badge', text: t('unread', c.unread) }) : null,
-      c.isNew && !c.unread ? ', ' : null,
-      c.isNew && !c.unread ? el('span', { class: 'badge badge-new', text: t('isNew') }) : null,
-    );
+      badge && sep(), badge,
+    ].filter(Boolean));
     btn.classList.toggle('is-selected', S.selected === c.id);
     btn.classList.toggle('has-unread', c.unread > 0 || c.isNew);
     btn.classList.toggle('is-left', c.state !== 'active');
