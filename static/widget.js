@@ -50,6 +50,7 @@
       queueWait: 'Vänta kvar, en rådgivare svarar så snart som möjligt. Du kan minimera chatten under tiden.',
       eta: (m) => 'Beräknad väntetid: cirka ' + m + ' min.',
       queueUnstaffed: 'Ingen rådgivare är ledig just nu, så det kan dröja. Om du behöver hjälp direkt kan du vända dig till:',
+      queueUnstaffedShort: 'Ingen rådgivare är ledig just nu, så det kan dröja.', queueIn: 'Du står i kön.',
       leaveQueue: 'Lämna kön', with: (name) => 'Du chattar med ' + name,
       withUnknown: 'Du chattar med en rådgivare', joinedNote: (name) => name + ' har anslutit till chatten.',
       transferNote: (name) => 'Du chattar nu med ' + name + '.', log: 'Meddelanden', you: 'Du: ',
@@ -100,6 +101,7 @@
       queueWait: 'Please wait, a counsellor will answer as soon as possible. You can minimise the chat meanwhile.',
       eta: (m) => 'Estimated wait: about ' + m + ' min.',
       queueUnstaffed: 'No counsellor is free right now, so it may take a while. If you need help straight away, you can contact:',
+      queueUnstaffedShort: 'No counsellor is free right now, so it may take a while.', queueIn: 'You are in the queue.',
       leaveQueue: 'Leave the queue', with: (name) => 'You are chatting with ' + name,
       withUnknown: 'You are chatting with a counsellor', joinedNote: (name) => name + ' has joined the chat.',
       transferNote: (name) => 'You are now chatting with ' + name + '.',
@@ -435,7 +437,7 @@
     else if (st.statusState === 'failed' || !s) parts.push(h('p', { text: tr('statusFailed') }));
     else if (!s.open) {
       parts.push(h('p', { class: 'pl-strong', text: tr('statusClosed') }));
-      const next = formatWhen(s.next_open);
+      const next = formatWhen(s.next_open, s.timezone);
       if (next) parts.push(h('p', { text: tr('nextOpen', next) }));
       parts.push(...hoursBlock(s.hours), ...contactsBlock(s.contacts));
     } else if (s.staffed === false) {
@@ -451,7 +453,9 @@
   function renderQueueNotice() {
     if (st.staffed) { ui.queueNotice.replaceChildren(); return; }
     const s = st.status || {};
-    ui.queueNotice.replaceChildren(h('p', { text: tr('queueUnstaffed') }), ...contactsBlock(s.contacts), ...hoursBlock(s.hours));
+    const contacts = contactsBlock(s.contacts, false);
+    ui.queueNotice.replaceChildren(h('p', { text: tr(contacts.length ? 'queueUnstaffed' : 'queueUnstaffedShort') }),
+      ...contacts, ...hoursBlock(s.hours));
   }
 
   function hoursBlock(hours) {
@@ -461,7 +465,8 @@
       h('ul', { class: 'pl-hours' }, lines.map((l) => h('li', { text: l })))];
   }
 
-  function contactsBlock(contacts) {
+  /** The alternative contacts as a list, links where they have an href; heading optional. */
+  function contactsBlock(contacts, heading = true) {
     if (!Array.isArray(contacts) || !contacts.length) return [];
     const items = contacts.map((c) => {
       const label = (c.label && (c.label[lang] || c.label.sv)) || '';
@@ -472,7 +477,8 @@
         href ? h('a', { href, class: 'pl-link', text: value }) : h('span', { text: value }),
       ]);
     });
-    return [h('p', { class: 'pl-subhead', text: tr('contacts') }), h('ul', { class: 'pl-contacts' }, items)];
+    const list = h('ul', { class: 'pl-contacts' }, items);
+    return heading ? [h('p', { class: 'pl-subhead', text: tr('contacts') }), list] : [list];
   }
 
   /**
@@ -513,14 +519,18 @@
     return from + '–' + to;
   }
 
-  /** An RFC 3339 time as the reader's local weekday, date and time. */
-  function formatWhen(iso) {
-    if (!iso) return '';
-    const d = new Date(iso);
-    if (isNaN(d.getTime())) return '';
-    return new Intl.DateTimeFormat(lang === 'sv' ? 'sv-SE' : 'en-GB', {
-      weekday: 'long', day: 'numeric', month: 'long', hour: '2-digit', minute: '2-digit',
-    }).format(d);
+  /**
+   * An RFC 3339 time as weekday, date and time in the service's time zone (the one
+   * the opening hours are given in), or the reader's own when that is unknown.
+   */
+  function formatWhen(iso, timeZone) {
+    const d = new Date(iso || '');
+    if (!iso || isNaN(d.getTime())) return '';
+    const opts = { weekday: 'long', day: 'numeric', month: 'long', hour: '2-digit', minute: '2-digit' };
+    const locale = lang === 'sv' ? 'sv-SE' : 'en-GB';
+    try { return new Intl.DateTimeFormat(locale, { ...opts, timeZone: timeZone || undefined }).format(d); } catch (e) {
+      return new Intl.DateTimeFormat(locale, opts).format(d); // unknown zone name
+    }
   }
 
   // ---- rendering ---------------------------------------------------------------------
@@ -539,7 +549,7 @@
     if (connKey) setT(ui.conn, connKey); else { bound.delete(ui.conn); ui.conn.textContent = ''; }
     show(ui.conn, !!connKey);
 
-    setT(ui.queue, 'queuePos', st.position || 1);
+    if (st.position > 0) setT(ui.queue, 'queuePos', st.position); else setT(ui.queue, 'queueIn');
     if (st.eta > 0) setT(ui.eta, 'eta', Math.max(1, Math.round(st.eta / 60))); else { bound.delete(ui.eta); ui.eta.textContent = ''; }
     show(ui.eta, st.eta > 0);
     if (st.counselor) setT(ui.with, 'with', st.counselor); else setT(ui.with, 'withUnknown');
@@ -822,6 +832,7 @@
 
   function onInput() {
     updateCount();
+    if ((bound.get(ui.error) || [])[0] === 'tooLong' && [...ui.input.value].length <= MAX_CHARS) clearError();
     const now = Date.now();
     if (st.phase === 'chatting' && isOpen() && ui.input.value.trim() && now - st.lastTypingSent >= TYPING_SEND_MS) {
       st.lastTypingSent = now;

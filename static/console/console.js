@@ -219,13 +219,15 @@ async function api(method, path, body) {
 
 /** Shows text in the role=alert banner. */
 function showAlert(text) {
-  $('alert-box').hidden = false;
+  $('alert-box').classList.add('is-shown');
+  $('alert-close').hidden = false;
   $('alert').textContent = text;
 }
 
 function clearAlert() {
   $('alert').textContent = '';
-  $('alert-box').hidden = true;
+  $('alert-box').classList.remove('is-shown');
+  $('alert-close').hidden = true;
 }
 
 /** Shows an error frame: our own words for a known code, else the server's message. */
@@ -475,8 +477,8 @@ const handlers = {
     } else {
       c.messages.push({ from: 'parent', text });
       c.typingUntil = 0;
-      if (S.selected !== c.id || document.hidden) {
-        if (S.selected !== c.id) c.unread++;
+      if (S.selected !== c.id) {
+        c.unread++;
         announce(t('annMessage', c.parent));
       }
     }
