@@ -2,7 +2,9 @@ GO      ?= go
 BIN     := bin/parentline
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: run build test lint fuzz bench check clean
+.PHONY: run build test lint fuzz bench check clean axe screenshots
+
+AXE_DIR := internal/browsertest/axe
 
 ## build: compile the one binary into bin/parentline
 build:
@@ -12,10 +14,22 @@ build:
 run: build
 	./$(BIN) serve --addr 127.0.0.1:8080 --data ./data --hours always --log-format pretty
 
-## test: vet and every test, with the race detector
-test:
+## test: vet and every test (browser tests in headless Chromium included), with the race detector
+test: axe
 	$(GO) vet ./...
 	$(GO) test -race -count=1 ./...
+
+## axe: install axe-core (pinned by package-lock.json) for the browser tests' accessibility checks
+axe:
+	@if [ ! -f $(AXE_DIR)/node_modules/axe-core/axe.min.js ]; then \
+		if command -v npm >/dev/null 2>&1; then (cd $(AXE_DIR) && npm ci --no-audit --no-fund --loglevel=error); \
+		else echo "WARNING: npm not found: accessibility checks will be skipped (under CI=true they fail)"; fi; \
+	fi
+
+## screenshots: run the browser tests and keep what they saw in screenshots/<test name>/
+screenshots: axe
+	$(GO) test -count=1 -run 'TestBrowser' -v ./cmd/parentline/ | grep -E '^(---|ok|FAIL)|axe,'
+	@echo "Screenshots: screenshots/<test name>/*.png"
 
 ## lint: vet and gofmt
 lint:

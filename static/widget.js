@@ -320,6 +320,16 @@
       if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); sendMessage(); }
     });
     ui.input.addEventListener('input', onInput);
+    // Keep the input in view when an on-screen keyboard opens.
+    ui.input.addEventListener('focus', () => ui.input.scrollIntoView({ block: 'nearest' }));
+    if (window.visualViewport) {
+      const fit = () => {
+        ui.panel.style.setProperty('--pl-vh', window.visualViewport.height + 'px');
+        if (document.activeElement === ui.input) ui.input.scrollIntoView({ block: 'nearest' });
+      };
+      window.visualViewport.addEventListener('resize', fit);
+      fit();
+    }
     ui.end.addEventListener('click', () => { show(ui.endConfirm, true); ui.endNo.focus(); });
     ui.endNo.addEventListener('click', () => { show(ui.endConfirm, false); ui.end.focus(); });
     ui.endYes.addEventListener('click', () => { show(ui.endConfirm, false); endChat(); });
