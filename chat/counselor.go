@@ -180,8 +180,12 @@ func (h *Hub) acceptLocked(co *counselor, id string) error {
 	r.counselor = co
 	r.startedAt = now
 	co.rooms = append(co.rooms, r)
-	h.m.queueWait.Observe(now.Sub(r.queuedAt).Seconds())
-	h.m.chatsStarted.Inc()
+	if !r.answered {
+		r.answered = true
+		h.m.queueWait.Observe(now.Sub(r.queuedAt).Seconds())
+		h.m.chatsStarted.Inc()
+		h.opts.Tally.Answered(now, r.audience, now.Sub(r.queuedAt))
+	}
 	co.conn.push(encode(chatStartedFrame{Type: "chat_started", Chat: r.id, Parent: r.pseudonym, Audience: r.audience, Lang: r.lang}))
 	if len(r.history) > 0 { // put back in the queue after its counsellor vanished
 		co.conn.push(encode(historyFrame{Type: "history", Chat: r.id, Messages: r.history}))

@@ -16,10 +16,15 @@ import (
 	"parentline/chat/hours"
 )
 
-// Tallier stores what a closed chat leaves behind: one increment per topic
-// for (day, audience, topic). done is called once the increment is durable.
+// Tallier stores the de-identified counters a chat leaves behind: on close,
+// one increment per topic for (day, audience, topic), with done called once
+// it is durable; and the flow of the queue (joined, answered after a wait,
+// abandoned). None of them may block: the hub calls them under its lock.
 type Tallier interface {
 	Add(day, audience string, topics []string, done func(error))
+	Queued(at time.Time, audience string)
+	Answered(at time.Time, audience string, waited time.Duration)
+	Abandoned(at time.Time, audience string)
 }
 
 // TopicChecker says whether a topic id may be chosen when closing a chat.
@@ -122,6 +127,7 @@ type room struct {
 	startedAt time.Time
 	seq       uint64 // queue order
 	prio      int    // higher first; a chat put back after its counsellor vanished goes first
+	answered  bool   // a counsellor has taken it at least once
 	history   []line
 	histBytes int
 }

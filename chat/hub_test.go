@@ -2,6 +2,7 @@ package chat
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -23,6 +24,7 @@ type harness struct {
 	hub     *Hub
 	srv     *httptest.Server
 	tallies *stats.Tallies
+	db      *bolt.DB
 }
 
 // newHarness runs a hub on a real listener with a real bbolt file. A
@@ -74,7 +76,7 @@ func newHarness(t testing.TB, mod func(*Options)) *harness {
 		tallies.Close()
 		db.Close()
 	})
-	return &harness{t: t, hub: hub, srv: srv, tallies: tallies}
+	return &harness{t: t, hub: hub, srv: srv, tallies: tallies, db: db}
 }
 
 type client struct {
@@ -777,4 +779,62 @@ func TestHub_ShutdownTellsEveryone(t *testing.T) {
 	co.expect("closed")
 	p.waitClosed()
 	co.waitClosed()
+}
+
+// counter reads a stats counter after flushing the tallies.
+func (h *harness) counter(bucket, key string) uint64 {
+	h.t.Helper()
+	var n uint64
+	h.db.View(func(tx *bolt.Tx) error {
+		if v := tx.Bucket([]byte(bucket)).Get([]byte(key)); len(v) == 8 {
+			n = binary.BigEndian.Uint64(v)
+		}
+		return nil
+	})
+	return n
+}
+
+func TestHub_QueueFlowIsTallied(t *testing.T) {
+	h := newHarness(t, func(o *Options) { o.ResumeGrace = 150 * time.Millisecond })
+	co := h.counselor("anna", "Anna", false)
+	answered := h.parent()
+	startChat(t, answered, co, "teen")
+	leaver := h.parent()
+	leaver.send(map[string]any{"type": "hello", "audience": "teen"})
+	leaver.expect("welcome")
+	leaver.send(map[string]any{"type": "end"})
+	leaver.expect("ended")
+	dropper := h.parent()
+	dropper.send(map[string]any{"type": "hello", "audience": "young"})
+	dropper.expect("welcome")
+	dropper.ws.CloseNow() // never comes back: abandoned after the grace
+
+	// The answered chat's counsellor vanishes: it goes back to the queue,
+	// is taken again, and is still one answered chat, not two.
+	co.ws.CloseNow()
+	answered.expectWhere("queued", func(m map[string]any) bool { return m["position"] == 1.0 })
+	again := h.counselor("bo", "Bo", false)
+	again.send(map[string]any{"type": "accept"})
+	again.expect("chat_started")
+	deadline := time.Now().Add(5 * time.Second)
+	for h.hub.Status().QueueLength != 0 { // the dropper's grace runs out
+		if time.Now().After(deadline) {
+			t.Fatal("the dropped parent is still queued")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	h.tallies.Close()
+
+	day := time.Now().In(h.hub.loc).Format(time.DateOnly)
+	for key, want := range map[string]uint64{
+		day + "|teen|queued": 2, day + "|young|queued": 1,
+		day + "|teen|answered": 1, day + "|teen|abandoned": 1, day + "|young|abandoned": 1,
+	} {
+		if got := h.counter("tally_flow", key); got != want {
+			t.Errorf("tally_flow %s = %d, want %d", key, got, want)
+		}
+	}
+	if got := h.counter("tally_waits", day+"|teen|lt1"); got != 1 {
+		t.Errorf("waits lt1 = %d, want 1", got)
+	}
 }

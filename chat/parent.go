@@ -147,6 +147,7 @@ func (h *Hub) helloLocked(c *conn, f inFrame) (*parent, error) {
 	h.parents[p.token] = p
 	h.enqueueLocked(r)
 	h.m.parentsQueued.Inc()
+	h.opts.Tally.Queued(now, r.audience)
 	c.push(encode(welcomeFrame{Type: "welcome", Session: p.session, Resume: p.token, State: "queued"}))
 	h.sendPositionLocked(p)
 	return p, nil
@@ -212,6 +213,9 @@ func (h *Hub) endParentLocked(p *parent, reason string) {
 		h.dequeueLocked(r)
 		h.dropRoomLocked(r)
 		h.m.chatsEnded.WithLabelValues("abandoned").Inc()
+		if !r.answered {
+			h.opts.Tally.Abandoned(h.now(), r.audience)
+		}
 	case active:
 		r.state = wrapup
 		why := "parent_ended"

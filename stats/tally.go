@@ -19,7 +19,25 @@ var ErrClosed = errors.New("stats: tallies are closed")
 // DayLayout is the layout of the day part of a tally key.
 const DayLayout = "2006-01-02"
 
-var bucketTallies = []byte("tallies")
+// The counter buckets. Keys are '|'-joined parts; values uint64 big-endian.
+var (
+	bucketTallies  = []byte("tallies")     // day|audience|topic: closed chats per chosen topic
+	bucketFlow     = []byte("tally_flow")  // day|audience|queued|answered|abandoned
+	bucketWaits    = []byte("tally_waits") // day|audience|wait bucket, for answered chats
+	bucketHours    = []byte("tally_hours") // month|ISO weekday|hour: chats that joined the queue
+	counterBuckets = [][]byte{bucketTallies, bucketFlow, bucketWaits, bucketHours}
+)
+
+// stockholm is the calendar the counters are kept in.
+var stockholm = mustLoadLocation("Europe/Stockholm")
+
+func mustLoadLocation(name string) *time.Location {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		panic("stats: " + err.Error())
+	}
+	return loc
+}
 
 // idPattern is the shape of audience and topic ids. It keeps '|' out of the
 // parts of a key, so a key splits back unambiguously.
@@ -40,18 +58,27 @@ type Tallies struct {
 	closeErr error         // error of the last batch written after Close began; read after stopped
 }
 
+// tallyEntry is one caller's increments, committed together.
 type tallyEntry struct {
-	day, audience string
-	topics        []string
-	done          func(error)
+	incs []increment
+	done func(error)
 }
 
-// OpenTallies makes sure the "tallies" bucket exists and starts the writer
+type increment struct {
+	bucket []byte
+	key    string
+}
+
+// OpenTallies makes sure the counter buckets exist and starts the writer
 // goroutine. The caller keeps owning db and closes it after Close.
 func OpenTallies(db *bolt.DB, log zerolog.Logger) (*Tallies, error) {
 	err := db.Update(func(tx *bolt.Tx) error {
-		_, err := tx.CreateBucketIfNotExists(bucketTallies)
-		return err
+		for _, name := range counterBuckets {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("stats: create tallies bucket: %w", err)
@@ -81,15 +108,79 @@ func (t *Tallies) Add(day, audience string, topics []string, done func(error)) {
 		call(done, err)
 		return
 	}
+	incs := make([]increment, len(uniq))
+	for i, topic := range uniq {
+		incs[i] = increment{bucketTallies, tallyKey(day, audience, topic)}
+	}
+	t.enqueue(tallyEntry{incs: incs, done: done})
+}
+
+func (t *Tallies) enqueue(e tallyEntry) {
 	t.mu.Lock()
 	if t.closed {
 		t.mu.Unlock()
-		call(done, ErrClosed)
+		call(e.done, ErrClosed)
 		return
 	}
-	t.pending = append(t.pending, tallyEntry{day: day, audience: audience, topics: uniq, done: done})
+	t.pending = append(t.pending, e)
 	t.mu.Unlock()
 	t.signal()
+}
+
+// Queued counts a parent joining the queue: the day's flow and the hour of
+// the week (per month) when parents write. It never waits for the disk.
+func (t *Tallies) Queued(at time.Time, audience string) {
+	if !idPattern.MatchString(audience) {
+		return
+	}
+	at = at.In(stockholm)
+	day := at.Format(DayLayout)
+	weekday := int(at.Weekday())
+	if weekday == 0 {
+		weekday = 7
+	}
+	t.enqueue(tallyEntry{incs: []increment{
+		{bucketFlow, tallyKey(day, audience, "queued")},
+		{bucketHours, fmt.Sprintf("%s|%d|%02d", at.Format("2006-01"), weekday, at.Hour())},
+	}})
+}
+
+// Answered counts a chat taken by a counsellor after waiting so long.
+func (t *Tallies) Answered(at time.Time, audience string, waited time.Duration) {
+	if !idPattern.MatchString(audience) {
+		return
+	}
+	day := at.In(stockholm).Format(DayLayout)
+	t.enqueue(tallyEntry{incs: []increment{
+		{bucketFlow, tallyKey(day, audience, "answered")},
+		{bucketWaits, tallyKey(day, audience, WaitBucket(waited))},
+	}})
+}
+
+// Abandoned counts a parent who left the queue before being answered.
+func (t *Tallies) Abandoned(at time.Time, audience string) {
+	if !idPattern.MatchString(audience) {
+		return
+	}
+	t.enqueue(tallyEntry{incs: []increment{{bucketFlow, tallyKey(at.In(stockholm).Format(DayLayout), audience, "abandoned")}}})
+}
+
+// WaitBuckets are the wait-time classes, in order.
+var WaitBuckets = []string{"lt1", "1to5", "5to15", "15to30", "gt30"}
+
+// WaitBucket classifies a wait: under 1 minute, 1–5, 5–15, 15–30, over 30.
+func WaitBucket(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return "lt1"
+	case d < 5*time.Minute:
+		return "1to5"
+	case d < 15*time.Minute:
+		return "5to15"
+	case d < 30*time.Minute:
+		return "15to30"
+	}
+	return "gt30"
 }
 
 // Close stores everything still pending, waits for it and stops the writer.
@@ -150,26 +241,27 @@ func (t *Tallies) writer() {
 
 // write applies the batch in a single read-write transaction.
 func (t *Tallies) write(batch []tallyEntry) error {
-	delta := make(map[string]uint64)
+	type bk struct{ bucket, key string }
+	counts := make(map[bk]uint64)
 	for _, e := range batch {
-		for _, topic := range e.topics {
-			delta[tallyKey(e.day, e.audience, topic)]++
+		for _, inc := range e.incs {
+			counts[bk{string(inc.bucket), inc.key}]++
 		}
 	}
 	return t.db.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketTallies)
-		if b == nil {
-			return errors.New("stats: tallies bucket missing")
-		}
-		for k, d := range delta {
+		for k, d := range counts {
+			b := tx.Bucket([]byte(k.bucket))
+			if b == nil {
+				return fmt.Errorf("stats: bucket %s missing", k.bucket)
+			}
 			n := d
-			if v := b.Get([]byte(k)); len(v) == 8 {
+			if v := b.Get([]byte(k.key)); len(v) == 8 {
 				n += binary.BigEndian.Uint64(v)
 			}
 			// bbolt keeps a reference to the value until the commit, so
 			// every Put needs its own buffer.
 			buf := binary.BigEndian.AppendUint64(make([]byte, 0, 8), n)
-			if err := b.Put([]byte(k), buf); err != nil {
+			if err := b.Put([]byte(k.key), buf); err != nil {
 				return err
 			}
 		}
