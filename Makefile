@@ -10,8 +10,9 @@ AXE_DIR := internal/browsertest/axe
 build:
 	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/parentline
 
-## run: start the whole service on 127.0.0.1:8080 with data in ./data (chat open around the clock)
+## run: start the whole service on 127.0.0.1:8080 with data in ./data (chat open around the clock, demo statistics)
 run: build
+	./$(BIN) stats seed-demo --data ./data --if-empty
 	./$(BIN) serve --addr 127.0.0.1:8080 --data ./data --hours always --log-format pretty
 
 ## test: vet and every test (browser tests in headless Chromium included), with the race detector

@@ -1,6 +1,7 @@
 // Package static holds the web pages and scripts, embedded in the binary: the demo
 // host page with the parent chat widget, the widget itself (loaded by other sites),
-// the neutral page the quick exit leads to, and the counsellor console.
+// the neutral page the quick exit leads to, the counsellor console and the
+// statistics report page.
 //
 // The files are plain HTML, CSS and JavaScript with no build step. They are served
 // as they are, each with a strong ETag (the SHA-256 of its content, computed once),
@@ -22,6 +23,7 @@ import (
 
 //go:embed index.html site.css widget.js widget.css neutral.html neutral.css
 //go:embed console/index.html console/console.js console/console.css
+//go:embed stats/index.html stats/report.js stats/charts.js stats/report.css
 var files embed.FS
 
 // FS is the embedded files, for callers that want to read them directly.
@@ -46,6 +48,17 @@ var routes = []struct {
 	{"/console/", "console/index.html", false},
 	{"/console/console.js", "console/console.js", false},
 	{"/console/console.css", "console/console.css", false},
+	{"/stats/", "stats/index.html", false},
+	{"/stats/report.js", "stats/report.js", false},
+	{"/stats/charts.js", "stats/charts.js", false},
+	{"/stats/report.css", "stats/report.css", false},
+}
+
+// redirects sends a page's address without its trailing slash to the page, keeping
+// the query (a bookmarked report view).
+var redirects = map[string]string{
+	"/console": "/console/",
+	"/stats":   "/stats/",
 }
 
 var contentTypes = map[string]string{
@@ -85,7 +98,7 @@ var assets = sync.OnceValue(func() map[string]*asset {
 })
 
 // Handler serves the embedded pages at their paths ("/", "/widget.js", "/widget.css",
-// "/neutral", "/console/" and their style sheets and scripts). Unknown paths are 404;
+// "/neutral", "/console/", "/stats/" and their style sheets and scripts). Unknown paths are 404;
 // methods other than GET and HEAD are 405.
 func Handler() http.Handler {
 	table := assets()
@@ -94,8 +107,11 @@ func Handler() http.Handler {
 		h.Set("X-Content-Type-Options", "nosniff")
 		a, ok := table[r.URL.Path]
 		if !ok {
-			if r.URL.Path == "/console" {
-				http.Redirect(w, r, "/console/", http.StatusMovedPermanently)
+			if to, ok := redirects[r.URL.Path]; ok {
+				if r.URL.RawQuery != "" {
+					to += "?" + r.URL.RawQuery
+				}
+				http.Redirect(w, r, to, http.StatusMovedPermanently)
 				return
 			}
 			http.NotFound(w, r)

@@ -45,6 +45,10 @@ var pages = []struct {
 	{"/console/", "console/index.html", "text/html; charset=utf-8", true, false},
 	{"/console/console.js", "console/console.js", "text/javascript; charset=utf-8", false, false},
 	{"/console/console.css", "console/console.css", "text/css; charset=utf-8", false, false},
+	{"/stats/", "stats/index.html", "text/html; charset=utf-8", true, false},
+	{"/stats/report.js", "stats/report.js", "text/javascript; charset=utf-8", false, false},
+	{"/stats/charts.js", "stats/charts.js", "text/javascript; charset=utf-8", false, false},
+	{"/stats/report.css", "stats/report.css", "text/css; charset=utf-8", false, false},
 }
 
 func TestHandler_ServesEveryPage(t *testing.T) {
@@ -140,6 +144,7 @@ func TestHandler_NotFound(t *testing.T) {
 	for _, path := range []string{
 		"/nope", "/index.html", "/widget.js/x", "/console/nope", "/console/index.html",
 		"/neutral.html", "/static.go", "/console/../static.go", "/WIDGET.JS",
+		"/stats/nope", "/stats/index.html", "/stats/report", "/stats/../static.go",
 	} {
 		res := request(t, http.MethodGet, path, nil)
 		if res.StatusCode != http.StatusNotFound {
@@ -151,10 +156,16 @@ func TestHandler_NotFound(t *testing.T) {
 	}
 }
 
-func TestHandler_ConsoleWithoutSlashRedirects(t *testing.T) {
-	res := request(t, http.MethodGet, "/console", nil)
-	if res.StatusCode != http.StatusMovedPermanently || res.Header.Get("Location") != "/console/" {
-		t.Fatalf("status %d, Location %q", res.StatusCode, res.Header.Get("Location"))
+func TestHandler_PagesWithoutSlashRedirect(t *testing.T) {
+	for target, want := range map[string]string{
+		"/console": "/console/",
+		"/stats":   "/stats/",
+		"/stats?from=2025-03-01&to=2026-02-28&period=month": "/stats/?from=2025-03-01&to=2026-02-28&period=month",
+	} {
+		res := request(t, http.MethodGet, target, nil)
+		if res.StatusCode != http.StatusMovedPermanently || res.Header.Get("Location") != want {
+			t.Errorf("%s: status %d, Location %q, want 301 to %q", target, res.StatusCode, res.Header.Get("Location"), want)
+		}
 	}
 }
 
@@ -236,6 +247,77 @@ func TestWidget_StoresOnlyTheResumeToken(t *testing.T) {
 	for _, u := range uses {
 		if !strings.HasPrefix(u[2], "KEY") {
 			t.Errorf("sessionStorage.%s(%s): only KEY may be used", u[1], u[2])
+		}
+	}
+}
+
+// The report page's scripts are modules loaded from our own host, and the page has
+// every element its tests and users rely on.
+func TestStats_PageHasItsControls(t *testing.T) {
+	b, _ := files.ReadFile("stats/index.html")
+	s := string(b)
+	if !strings.Contains(s, `<script type="module" src="/stats/report.js"></script>`) {
+		t.Error("stats/index.html does not load /stats/report.js as a module")
+	}
+	if !strings.Contains(s, `href="/stats/report.css"`) {
+		t.Error("stats/index.html does not link /stats/report.css")
+	}
+	ids := []string{
+		"login-form", "login-username", "login-password", "login-submit", "login-error", "logout", "lang",
+		"denied-view", "report-form", "from", "to", "period", "by", "source", "show", "demo-banner",
+		"report-status", "topics-table", "flow-table", "waits-table", "heatmap-table",
+	}
+	for _, kind := range []string{"topics", "flow", "waits", "heatmap"} {
+		ids = append(ids, "download-"+kind+"-csv", "download-"+kind+"-json", kind+"-charts", kind+"-error")
+	}
+	for _, id := range ids {
+		if n := strings.Count(s, `id="`+id+`"`); n != 1 {
+			t.Errorf("stats/index.html has %d elements with id %q, want 1", n, id)
+		}
+	}
+	for _, v := range []string{"week", "month", "quarter", "year", "topic", "audience", "topic,audience", "live", "demo"} {
+		if !strings.Contains(s, `<option value="`+v+`"`) {
+			t.Errorf("stats/index.html has no option %q", v)
+		}
+	}
+	for _, f := range []string{"stats/report.js", "stats/charts.js"} {
+		js, _ := files.ReadFile(f)
+		// The SVG namespace is a name, not a place anything is loaded from.
+		code := strings.ReplaceAll(string(js), "'http://www.w3.org/2000/svg'", "")
+		if regexp.MustCompile(`(?i)https?://`).MatchString(code) {
+			t.Errorf("%s refers to another host", f)
+		}
+		for _, banned := range []string{"localStorage", "document.cookie", "eval(", "innerHTML", ".style."} {
+			if strings.Contains(string(js), banned) {
+				t.Errorf("%s uses %s", f, banned)
+			}
+		}
+	}
+	js, _ := files.ReadFile("stats/report.js")
+	if !strings.Contains(string(js), "from './charts.js'") {
+		t.Error("report.js does not import ./charts.js")
+	}
+}
+
+// Every element report.js looks up by id is on the page.
+func TestStats_ScriptFindsItsElements(t *testing.T) {
+	page, _ := files.ReadFile("stats/index.html")
+	js, _ := files.ReadFile("stats/report.js")
+	ids := map[string]bool{}
+	for _, m := range regexp.MustCompile(`\$\('([A-Za-z0-9_-]+)'\)`).FindAllStringSubmatch(string(js), -1) {
+		ids[m[1]] = true
+	}
+	for _, kind := range []string{"topics", "flow", "waits", "heatmap"} {
+		for _, suffix := range []string{"-section", "-error", "-note", "-charts", "-table", "-caption", "-title"} {
+			ids[kind+suffix] = true
+		}
+	}
+	if len(ids) < 30 {
+		t.Fatalf("found only %d ids in report.js; has the lookup helper changed?", len(ids))
+	}
+	for id := range ids {
+		if !strings.Contains(string(page), `id="`+id+`"`) {
+			t.Errorf("report.js uses #%s, which stats/index.html lacks", id)
 		}
 	}
 }

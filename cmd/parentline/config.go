@@ -28,6 +28,7 @@ type Config struct {
 	CounselorRate  float64
 	CounselorBurst int
 	CookieSecure   bool
+	StatsK         int
 	LogFormat      string
 	LogLevel       string
 }
@@ -60,6 +61,7 @@ func parseServeFlags(args []string, getenv func(string) string) (Config, error) 
 	fs.IntVar(&cfg.ParentBurst, "parent-burst", 10, "burst of parent messages")
 	fs.Float64Var(&cfg.CounselorRate, "counselor-rate", 10, "messages per second per counsellor connection")
 	fs.IntVar(&cfg.CounselorBurst, "counselor-burst", 30, "burst of counsellor messages")
+	fs.IntVar(&cfg.StatsK, "stats-k", 5, "smallest count the statistics may show (k); smaller counts are suppressed")
 	fs.StringVar(&cookieSecure, "cookie-secure", "auto", "Secure flag on the staff cookie: auto (on unless listening on loopback), true, false")
 	fs.StringVar(&cfg.LogFormat, "log-format", "json", "json or pretty")
 	fs.StringVar(&cfg.LogLevel, "log-level", "info", "debug, info, warn or error")
@@ -118,6 +120,8 @@ func (c Config) Validate() error {
 		return errors.New("--resume-grace must be between 5s and 1h")
 	case c.ParentRate <= 0 || c.ParentBurst < 1 || c.CounselorRate <= 0 || c.CounselorBurst < 1:
 		return errors.New("message rates and bursts must be positive")
+	case c.StatsK < 2 || c.StatsK > 100:
+		return errors.New("--stats-k must be 2–100")
 	case c.LogFormat != "json" && c.LogFormat != "pretty":
 		return errors.New("--log-format must be json or pretty")
 	}

@@ -18,6 +18,8 @@ const usage = `Usage:
   parentline serve [flags]                 run the service (parentline serve -h lists the flags)
   parentline user add --data DIR --username NAME --role ROLE[,ROLE...] [--name DISPLAY]
                                            create a staff account; the password is the first line of stdin
+  parentline stats seed-demo --data DIR [--years N] [--if-empty]
+                                           write demo tallies for the report page (never mixed with real ones)
   parentline version                       print the version
 Roles: counselor, supervisor, statistician, admin.
 `
@@ -50,6 +52,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			return exitUsage
 		}
 		return runUserAdd(args[2:], getenv, stdin, stdout, stderr)
+	case "stats":
+		return runStats(args[1:], getenv, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, version)
 		return exitOK

@@ -92,6 +92,10 @@ func (s *Server) build() error {
 	if s.tallies, err = stats.OpenTallies(s.db, s.log); err != nil {
 		return fmt.Errorf("opening tallies: %w", err)
 	}
+	reports, err := stats.NewReporter(s.db, topics, s.cfg.StatsK)
+	if err != nil {
+		return fmt.Errorf("opening statistics: %w", err)
+	}
 	s.hub, err = chat.NewHub(chat.Options{
 		Log: s.log, Registry: s.reg, Tally: s.tallies, Topics: topics,
 		Hours: s.cfg.Hours, Contacts: s.cfg.Contacts, OriginPatterns: s.cfg.Origins,
@@ -128,6 +132,12 @@ func (s *Server) build() error {
 	mux.Handle("POST /api/canned", editors(http.HandlerFunc(answers.HandleCreate)))
 	mux.Handle("PUT /api/canned/{id}", editors(http.HandlerFunc(answers.HandleUpdate)))
 	mux.Handle("DELETE /api/canned/{id}", editors(http.HandlerFunc(answers.HandleDelete)))
+
+	statistician := s.auth.Require(staff.RoleStatistician, staff.RoleAdmin)
+	mux.Handle("GET /api/stats/topics", statistician(http.HandlerFunc(reports.HandleTopics)))
+	mux.Handle("GET /api/stats/flow", statistician(http.HandlerFunc(reports.HandleFlow)))
+	mux.Handle("GET /api/stats/waits", statistician(http.HandlerFunc(reports.HandleWaits)))
+	mux.Handle("GET /api/stats/heatmap", statistician(http.HandlerFunc(reports.HandleHeatmap)))
 
 	mux.HandleFunc("GET /api/status", s.hub.HandleStatus)
 	mux.HandleFunc("GET /ws/parent", s.hub.ServeParent)

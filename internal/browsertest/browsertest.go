@@ -197,9 +197,20 @@ func ScreenshotDir(t *testing.T) string {
 // Screenshot saves what the tab shows now as <ScreenshotDir>/<name>.png.
 func (tb *Tab) Screenshot(name string) {
 	tb.t.Helper()
+	tb.screenshot(name, chromedp.CaptureScreenshot())
+}
+
+// FullScreenshot saves the whole page, not only the visible part.
+func (tb *Tab) FullScreenshot(name string) {
+	tb.t.Helper()
+	tb.screenshot(name, chromedp.FullScreenshot(100)) // 100: PNG
+}
+
+func (tb *Tab) screenshot(name string, capture chromedp.Action[[]byte]) {
+	tb.t.Helper()
 	ctx, cancel := context.WithTimeout(tb.ctx, 15*time.Second)
 	defer cancel()
-	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	png, err := chromedp.Run(ctx, capture)
 	if err != nil {
 		tb.t.Fatalf("screenshot %s: %v", name, err)
 	}
