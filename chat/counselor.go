@@ -148,6 +148,8 @@ func (h *Hub) counselorFrame(co *counselor, c *conn, f inFrame, received time.Ti
 		return h.closeLocked(co, f)
 	case "transfer":
 		return nil, h.transferLocked(co, f.Chat, f.To)
+	case "consent_request":
+		return nil, h.consentRequestLocked(co, f.Chat, f.Summary)
 	case "available":
 		if f.On == nil {
 			return nil, refuse(codeBadRequest, `"on" must be true or false`)

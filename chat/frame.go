@@ -54,6 +54,10 @@ type inFrame struct {
 	Topics   []string `json:"topics,omitempty"`
 	To       string   `json:"to,omitempty"`
 	On       *bool    `json:"on,omitempty"`
+	// consent
+	Summary string            `json:"summary,omitempty"`
+	Accept  *bool             `json:"accept,omitempty"`
+	Details map[string]string `json:"details,omitempty"`
 }
 
 // frameError is a refusal to send back to the client as an error frame.

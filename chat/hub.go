@@ -57,6 +57,9 @@ type Options struct {
 	// Identify returns the logged-in staff member behind a counsellor
 	// socket request; the server checks the role before the hub sees it.
 	Identify func(r *http.Request) (Staff, bool)
+	// Escalator seals a parent's consented escalation as a case; nil
+	// disables the consent path (consent_request is refused).
+	Escalator Escalator
 	// OriginPatterns are the host patterns (see websocket.AcceptOptions)
 	// allowed to open /ws/parent and read /api/status; empty = same origin.
 	OriginPatterns []string
@@ -130,6 +133,7 @@ type room struct {
 	answered  bool   // a counsellor has taken it at least once
 	history   []line
 	histBytes int
+	consent   *pendingConsent // the open consent request, if any
 }
 
 const (
@@ -152,6 +156,7 @@ func (r *room) forget() {
 	clear(r.history)
 	r.history = nil
 	r.histBytes = 0
+	r.consent = nil
 }
 
 // parent is an anonymous parent's session.

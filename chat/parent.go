@@ -45,8 +45,13 @@ func (h *Hub) ServeParent(w http.ResponseWriter, r *http.Request) {
 		}
 		received := time.Now()
 		f, err := decodeFrame(b)
+		var after func()
 		if err == nil {
-			p, err = h.parentFrame(c, p, f, received)
+			if f.Type == "consent" {
+				after, err = h.consentAnswer(c, p, f)
+			} else {
+				p, err = h.parentFrame(c, p, f, received)
+			}
 		}
 		if fe, ok := err.(*frameError); ok {
 			if p != nil {
@@ -55,6 +60,9 @@ func (h *Hub) ServeParent(w http.ResponseWriter, r *http.Request) {
 				lang = "en"
 			}
 			h.refuseTo(c, lang, fe)
+		}
+		if after != nil {
+			after()
 		}
 	}
 	c.kill(websocket.StatusNormalClosure, "")
