@@ -17,6 +17,8 @@ const (
 	RoleSupervisor   Role = "supervisor"
 	RoleStatistician Role = "statistician"
 	RoleAdmin        Role = "admin"
+	// RoleIntake is social services intake staff: they read escalated cases.
+	RoleIntake Role = "intake"
 )
 
 // plainRoles are the roles a user may hold as they are. To add one (for
@@ -26,6 +28,7 @@ var plainRoles = []Role{
 	RoleSupervisor,
 	RoleStatistician,
 	RoleAdmin,
+	RoleIntake,
 }
 
 // rolePrefixes are the scoped roles a user may hold as "prefix:scope", for

@@ -21,7 +21,7 @@ const usage = `Usage:
   parentline stats seed-demo --data DIR [--years N] [--if-empty]
                                            write demo tallies for the report page (never mixed with real ones)
   parentline version                       print the version
-Roles: counselor, supervisor, statistician, admin.
+Roles: counselor, supervisor, statistician, admin, intake.
 `
 
 // Exit codes.

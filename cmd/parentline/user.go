@@ -19,7 +19,7 @@ func runUserAdd(args []string, getenv func(string) string, stdin io.Reader, stdo
 	data := fs.String("data", envOr(getenv, "PARENTLINE_DATA", "./data"), "data directory")
 	username := fs.String("username", "", "login name (lowercase letters, digits, . _ -)")
 	name := fs.String("name", "", `display name shown to parents (default "Rådgivare")`)
-	roles := fs.String("role", "", "comma-separated roles: counselor, supervisor, statistician, admin")
+	roles := fs.String("role", "", "comma-separated roles: counselor, supervisor, statistician, admin, intake")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitOK
