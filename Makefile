@@ -2,7 +2,7 @@ GO      ?= go
 BIN     := bin/parentline
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: run build test lint fuzz bench check clean axe screenshots
+.PHONY: run build test lint fuzz bench check clean axe screenshots tools
 
 AXE_DIR := internal/browsertest/axe
 
@@ -16,7 +16,7 @@ run: build
 	./$(BIN) serve --addr 127.0.0.1:8080 --data ./data --hours always --log-format pretty
 
 ## test: vet and every test (browser tests in headless Chromium included), with the race detector
-test: axe
+test: axe tools
 	$(GO) vet ./...
 	$(GO) test -race -count=1 ./...
 
@@ -25,6 +25,15 @@ axe:
 	@if [ ! -f $(AXE_DIR)/node_modules/axe-core/axe.min.js ]; then \
 		if command -v npm >/dev/null 2>&1; then (cd $(AXE_DIR) && npm ci --no-audit --no-fund --loglevel=error); \
 		else echo "WARNING: npm not found: accessibility checks will be skipped (under CI=true they fail)"; fi; \
+	fi
+
+## tools: install Mailpit (a local SMTP server with an HTTP API) into bin/tools for the mail tests
+MAILPIT_VERSION := v1.27.11
+tools:
+	@if [ ! -x bin/tools/mailpit ] || [ ! -f bin/tools/.mailpit-$(MAILPIT_VERSION) ]; then \
+		echo "installing mailpit $(MAILPIT_VERSION) into bin/tools (about a minute)"; \
+		GOBIN=$(CURDIR)/bin/tools $(GO) install github.com/axllent/mailpit@$(MAILPIT_VERSION) && \
+		touch bin/tools/.mailpit-$(MAILPIT_VERSION); \
 	fi
 
 ## screenshots: run the browser tests and keep what they saw in screenshots/<test name>/
