@@ -93,3 +93,23 @@ func TestConsent_DeclineThenAccept(t *testing.T) {
 	p.send(map[string]any{"type": "msg", "text": "tack"})
 	co.expectWhere("msg", func(m map[string]any) bool { return m["text"] == "tack" })
 }
+
+func TestConsent_OpenRequestComesBackAfterResume(t *testing.T) {
+	h := newHarness(t, func(o *Options) { o.Escalator = &fakeEscalator{} })
+	co := h.counselor("anna", "Anna", false)
+	p := h.parent()
+	p.send(map[string]any{"type": "hello", "audience": "young"})
+	w := p.expect("welcome")
+	co.send(map[string]any{"type": "accept"})
+	id := co.expect("chat_started")["chat"]
+	p.expect("joined")
+	co.send(map[string]any{"type": "consent_request", "chat": id, "summary": "s"})
+	first := p.expect("consent_request")
+	p.ws.CloseNow() // reload before answering
+	p2, _ := h.resume(w["resume"])
+	if again := p2.expectWhere("consent_request", func(map[string]any) bool { return true }); again["id"] != first["id"] || again["text"] != first["text"] {
+		t.Fatalf("after resume: %v, first %v", again, first)
+	}
+	p2.send(map[string]any{"type": "consent", "id": first["id"], "accept": false})
+	p2.expect("consent_declined")
+}

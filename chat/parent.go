@@ -186,6 +186,10 @@ func (h *Hub) resumeLocked(c *conn, token string) (*parent, error) {
 		c.push(encode(welcomeFrame{Type: "welcome", Session: p.session, Resume: p.token, State: "chatting"}))
 		c.push(encode(joinedFrame{Type: "joined", Counselor: r.counselor.Name}))
 		c.push(encode(historyFrame{Type: "history", Messages: r.history}))
+		if pc := r.consent; pc != nil && !pc.inFlight { // still unanswered: ask again
+			c.push(encode(consentRequestFrame{Type: "consent_request", ID: pc.id, Text: pc.req.Text,
+				Version: pc.req.Version, SharedWith: pc.req.SharedWith, RetentionDays: pc.req.RetentionDays}))
+		}
 	}
 	return p, nil
 }

@@ -1,7 +1,8 @@
 // Package static holds the web pages and scripts, embedded in the binary: the demo
 // host page with the parent chat widget, the widget itself (loaded by other sites),
-// the neutral page the quick exit leads to, the counsellor console and the
-// statistics report page.
+// the neutral page the quick exit leads to, the counsellor console, the
+// statistics report page, the intake view (where social services decrypt cases in
+// the browser) and the page where a parent withdraws their consent.
 //
 // The files are plain HTML, CSS and JavaScript with no build step. They are served
 // as they are, each with a strong ETag (the SHA-256 of its content, computed once),
@@ -24,6 +25,8 @@ import (
 //go:embed index.html site.css widget.js widget.css neutral.html neutral.css
 //go:embed console/index.html console/console.js console/console.css
 //go:embed stats/index.html stats/report.js stats/charts.js stats/report.css
+//go:embed intake/index.html intake/intake.js intake/hpke.js intake/intake.css
+//go:embed consent/index.html consent/consent.js consent/consent.css
 var files embed.FS
 
 // FS is the embedded files, for callers that want to read them directly.
@@ -52,6 +55,13 @@ var routes = []struct {
 	{"/stats/report.js", "stats/report.js", false},
 	{"/stats/charts.js", "stats/charts.js", false},
 	{"/stats/report.css", "stats/report.css", false},
+	{"/intake/", "intake/index.html", false},
+	{"/intake/intake.js", "intake/intake.js", false},
+	{"/intake/hpke.js", "intake/hpke.js", false},
+	{"/intake/intake.css", "intake/intake.css", false},
+	{"/consent/", "consent/index.html", false},
+	{"/consent/consent.js", "consent/consent.js", false},
+	{"/consent/consent.css", "consent/consent.css", false},
 }
 
 // redirects sends a page's address without its trailing slash to the page, keeping
@@ -59,6 +69,8 @@ var routes = []struct {
 var redirects = map[string]string{
 	"/console": "/console/",
 	"/stats":   "/stats/",
+	"/intake":  "/intake/",
+	"/consent": "/consent/",
 }
 
 var contentTypes = map[string]string{
@@ -98,7 +110,8 @@ var assets = sync.OnceValue(func() map[string]*asset {
 })
 
 // Handler serves the embedded pages at their paths ("/", "/widget.js", "/widget.css",
-// "/neutral", "/console/", "/stats/" and their style sheets and scripts). Unknown paths are 404;
+// "/neutral", "/console/", "/stats/", "/intake/", "/consent/" and their style sheets
+// and scripts). Unknown paths are 404;
 // methods other than GET and HEAD are 405.
 func Handler() http.Handler {
 	table := assets()

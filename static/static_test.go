@@ -49,6 +49,13 @@ var pages = []struct {
 	{"/stats/report.js", "stats/report.js", "text/javascript; charset=utf-8", false, false},
 	{"/stats/charts.js", "stats/charts.js", "text/javascript; charset=utf-8", false, false},
 	{"/stats/report.css", "stats/report.css", "text/css; charset=utf-8", false, false},
+	{"/intake/", "intake/index.html", "text/html; charset=utf-8", true, false},
+	{"/intake/intake.js", "intake/intake.js", "text/javascript; charset=utf-8", false, false},
+	{"/intake/hpke.js", "intake/hpke.js", "text/javascript; charset=utf-8", false, false},
+	{"/intake/intake.css", "intake/intake.css", "text/css; charset=utf-8", false, false},
+	{"/consent/", "consent/index.html", "text/html; charset=utf-8", true, false},
+	{"/consent/consent.js", "consent/consent.js", "text/javascript; charset=utf-8", false, false},
+	{"/consent/consent.css", "consent/consent.css", "text/css; charset=utf-8", false, false},
 }
 
 func TestHandler_ServesEveryPage(t *testing.T) {
@@ -145,6 +152,8 @@ func TestHandler_NotFound(t *testing.T) {
 		"/nope", "/index.html", "/widget.js/x", "/console/nope", "/console/index.html",
 		"/neutral.html", "/static.go", "/console/../static.go", "/WIDGET.JS",
 		"/stats/nope", "/stats/index.html", "/stats/report", "/stats/../static.go",
+		"/intake/nope", "/intake/index.html", "/intake/hpke", "/intake/../static.go",
+		"/consent/nope", "/consent/index.html", "/consent/withdraw", "/consent/../static.go",
 	} {
 		res := request(t, http.MethodGet, path, nil)
 		if res.StatusCode != http.StatusNotFound {
@@ -158,8 +167,11 @@ func TestHandler_NotFound(t *testing.T) {
 
 func TestHandler_PagesWithoutSlashRedirect(t *testing.T) {
 	for target, want := range map[string]string{
-		"/console": "/console/",
-		"/stats":   "/stats/",
+		"/console":         "/console/",
+		"/stats":           "/stats/",
+		"/intake":          "/intake/",
+		"/consent":         "/consent/",
+		"/consent?lang=en": "/consent/?lang=en",
 		"/stats?from=2025-03-01&to=2026-02-28&period=month": "/stats/?from=2025-03-01&to=2026-02-28&period=month",
 	} {
 		res := request(t, http.MethodGet, target, nil)
@@ -319,5 +331,172 @@ func TestStats_ScriptFindsItsElements(t *testing.T) {
 		if !strings.Contains(string(page), `id="`+id+`"`) {
 			t.Errorf("report.js uses #%s, which stats/index.html lacks", id)
 		}
+	}
+}
+
+// scriptIDs is every id a page script looks up with $('…').
+func scriptIDs(t *testing.T, file string) map[string]bool {
+	t.Helper()
+	js, err := files.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]bool{}
+	for _, m := range regexp.MustCompile(`\$\('([A-Za-z0-9_-]+)'\)`).FindAllStringSubmatch(string(js), -1) {
+		ids[m[1]] = true
+	}
+	return ids
+}
+
+// requireIDs fails for every id that is not on the page exactly once.
+func requireIDs(t *testing.T, page string, ids []string) {
+	t.Helper()
+	b, err := files.ReadFile(page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range ids {
+		if n := strings.Count(string(b), `id="`+id+`"`); n != 1 {
+			t.Errorf("%s has %d elements with id %q, want 1", page, n, id)
+		}
+	}
+}
+
+// checkScript: a page script refers to no other host and uses no storage, eval,
+// innerHTML or inline styles.
+func checkScript(t *testing.T, file string, banned ...string) {
+	t.Helper()
+	js, err := files.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if regexp.MustCompile(`(?i)https?://`).Match(js) {
+		t.Errorf("%s refers to another host", file)
+	}
+	for _, b := range append([]string{"localStorage", "document.cookie", "eval(", "innerHTML", ".style."}, banned...) {
+		if strings.Contains(string(js), b) {
+			t.Errorf("%s uses %s", file, b)
+		}
+	}
+}
+
+// The console has the concern panel, both paths and the supervisors' approval list,
+// and every element console.js looks up.
+func TestConsole_ConcernControls(t *testing.T) {
+	requireIDs(t, "console/index.html", []string{
+		"concern", "concern-panel", "concern-guidance", "consent-form", "consent-summary", "consent-request",
+		"consent-status", "consent-error", "report-open", "report-form", "report-what", "report-why",
+		"report-identifying", "report-told-yes", "report-told-no", "report-told-not_safe", "report-how",
+		"report-submit", "report-status", "report-error", "pending-reports", "pending-list", "case-notices",
+	})
+	page, _ := files.ReadFile("console/index.html")
+	for _, v := range []string{"yes", "no", "not_safe"} {
+		if !strings.Contains(string(page), `name="report-told" value="`+v+`"`) {
+			t.Errorf("console/index.html has no report-told radio %q", v)
+		}
+	}
+	ids := scriptIDs(t, "console/console.js")
+	if len(ids) < 40 {
+		t.Fatalf("found only %d ids in console.js; has the lookup helper changed?", len(ids))
+	}
+	for id := range ids {
+		if !strings.Contains(string(page), `id="`+id+`"`) {
+			t.Errorf("console.js uses #%s, which console/index.html lacks", id)
+		}
+	}
+	js, _ := files.ReadFile("console/console.js")
+	for _, want := range []string{"'/api/concern/guidance?lang='", "'/api/reports'", "'/api/reports/pending'",
+		"'/approve'", "'/reject'", "'consent_request'", "consent_result(", "case_status(", "approve-report", "reject-report"} {
+		if !strings.Contains(string(js), want) {
+			t.Errorf("console.js lacks %s", want)
+		}
+	}
+}
+
+// The widget builds the consent dialog with the ids the browser tests use, as a
+// labelled modal dialog.
+func TestWidget_ConsentDialog(t *testing.T) {
+	js, _ := files.ReadFile("widget.js")
+	s := string(js)
+	for _, id := range []string{"pl-consent", "pl-c-title", "pl-c-name", "pl-c-contact", "pl-c-pnr", "pl-c-child",
+		"pl-c-help", "pl-c-accept", "pl-c-decline", "pl-c-receipt", "pl-c-done", "pl-c-error"} {
+		if !strings.Contains(s, `'`+id+`'`) {
+			t.Errorf("widget.js never creates #%s", id)
+		}
+	}
+	for _, want := range []string{`'aria-modal': 'true'`, `'aria-labelledby': 'pl-c-title'`, "consent_request(f)",
+		"consent_receipt(f)", "consent_declined()", "'/consent/'"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("widget.js lacks %s", want)
+		}
+	}
+}
+
+// The intake view: the console's login ids, the key chooser, the case list and
+// view, and a key that is never stored anywhere but a variable.
+func TestIntake_PageHasItsControls(t *testing.T) {
+	requireIDs(t, "intake/index.html", []string{
+		"login-form", "login-username", "login-password", "login-submit", "login-error", "logout", "lang",
+		"denied-view", "intake-view", "key-file", "key-status", "key-error", "cases-table", "case-view",
+		"case-withdrawn", "status-received", "status-forwarded", "status-closed",
+	})
+	b, _ := files.ReadFile("intake/index.html")
+	s := string(b)
+	if !strings.Contains(s, `<script type="module" src="/intake/intake.js"></script>`) {
+		t.Error("intake/index.html does not load /intake/intake.js as a module")
+	}
+	if !strings.Contains(s, `href="/intake/intake.css"`) {
+		t.Error("intake/index.html does not link /intake/intake.css")
+	}
+	if !strings.Contains(s, `id="key-file" type="file" accept=".jwk,application/json"`) {
+		t.Error("the key chooser is not a file input for .jwk and JSON")
+	}
+	for id := range scriptIDs(t, "intake/intake.js") {
+		if !strings.Contains(s, `id="`+id+`"`) {
+			t.Errorf("intake.js uses #%s, which intake/index.html lacks", id)
+		}
+	}
+	for _, f := range []string{"intake/intake.js", "intake/hpke.js"} {
+		checkScript(t, f, "sessionStorage", "indexedDB", "caches.", "postMessage", "console.log")
+	}
+	js, _ := files.ReadFile("intake/intake.js")
+	if !strings.Contains(string(js), "from './hpke.js'") {
+		t.Error("intake.js does not import ./hpke.js")
+	}
+	for _, want := range []string{"FileReader", "importKey('jwk'", "'parentline case v1 '"} {
+		if !strings.Contains(string(js), want) {
+			t.Errorf("intake.js lacks %s", want)
+		}
+	}
+	hpke, _ := files.ReadFile("intake/hpke.js")
+	if !strings.Contains(string(hpke), "export async function hpkeOpen(privateKeyJwk, encBytes, ciphertextBytes, infoBytes)") {
+		t.Error("hpke.js does not export hpkeOpen(privateKeyJwk, encBytes, ciphertextBytes, infoBytes)")
+	}
+}
+
+// The withdrawal page: the form, the result, the plain note about a mandatory
+// report, and a script that stores nothing.
+func TestConsent_PageHasItsControls(t *testing.T) {
+	requireIDs(t, "consent/index.html", []string{"w-form", "w-reference", "w-code", "w-submit", "w-result", "w-error", "lang", "w-exit"})
+	b, _ := files.ReadFile("consent/index.html")
+	s := string(b)
+	if !strings.Contains(s, `<script type="module" src="/consent/consent.js"></script>`) {
+		t.Error("consent/index.html does not load /consent/consent.js as a module")
+	}
+	if !strings.Contains(s, `id="w-result" class="result" role="status"`) {
+		t.Error("#w-result is not a status region")
+	}
+	if !strings.Contains(s, "En orosanmälan kan inte återkallas. Socialtjänsten måste enligt lag ta emot den.") {
+		t.Error("the page does not say that a mandatory report cannot be withdrawn")
+	}
+	for id := range scriptIDs(t, "consent/consent.js") {
+		if !strings.Contains(s, `id="`+id+`"`) {
+			t.Errorf("consent.js uses #%s, which consent/index.html lacks", id)
+		}
+	}
+	checkScript(t, "consent/consent.js", "sessionStorage", "indexedDB")
+	js, _ := files.ReadFile("consent/consent.js")
+	if !strings.Contains(string(js), "'/api/consent/withdraw'") {
+		t.Error("consent.js does not post to /api/consent/withdraw")
 	}
 }

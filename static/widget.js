@@ -77,6 +77,30 @@
       err_already_connected: 'Chatten är öppen i ett annat fönster. Vi försöker igen strax…',
       err_bad_state: 'Det gick inte just nu. Försök igen.',
       err_bad_request: 'Något blev fel i förfrågan. Försök igen.',
+      cTitle: 'Fråga om samtycke',
+      cIntro: (unit) => 'Rådgivaren frågar om du vill att dina uppgifter lämnas vidare till ' + (unit || 'socialtjänsten') + ', så att du och din familj kan få mer stöd. Du väljer själv. Säger du nej fortsätter chatten anonymt och inget sparas.',
+      cFormTitle: 'Det här vill jag lämna',
+      cReqNote: 'Allt är frivilligt. Om du samtycker behöver du fylla i fältet märkt med *, så att socialtjänsten kan kontakta dig.',
+      cOptional: '(frivilligt)', cName: 'Ditt namn', cContact: 'Telefon eller e-post',
+      cContactHint: 'Behövs bara om du samtycker – så att socialtjänsten kan nå dig.',
+      cPnr: 'Personnummer', cPnrHint: 'Skriv som ÅÅÅÅMMDD-NNNN. Samordningsnummer går också bra.',
+      cChild: 'Barnets förnamn och ålder', cChildHint: 'Till exempel: Sara, 7 år.',
+      cHelp: 'Vilken hjälp vill du ha?',
+      cAccept: 'Jag samtycker och skickar', cDecline: 'Nej tack – fortsätt anonymt', cSending: 'Skickar…',
+      cContactMissing: 'Skriv ett telefonnummer eller en e-postadress om du vill samtycka.',
+      cContactBad: 'Det ser inte ut som ett telefonnummer eller en e-postadress. Kontrollera och försök igen.',
+      cPnrBad: 'Personnumret stämmer inte. Skriv det som ÅÅÅÅMMDD-NNNN, eller lämna fältet tomt.',
+      cTooLong: 'Texten är för lång. Den får vara högst 500 tecken.',
+      cEscHint: 'Svara med någon av knapparna. Vill du lämna sidan snabbt trycker du Esc en gång till direkt.',
+      cFailed: 'Det gick inte att skicka svaret. Försök igen.',
+      cReceiptTitle: 'Tack – ditt samtycke är registrerat',
+      cSaveCode: 'Spara koden – den visas bara nu', cReference: 'Referens', cCode: 'Kod för återkallelse',
+      cWithdrawBefore: 'Om du ångrar dig kan du återkalla ditt samtycke på ',
+      cWithdrawAfter: ' Där behöver du referensen och koden.', cNewWindow: ' (öppnas i ett nytt fönster)',
+      cDone: 'Jag har sparat koden',
+      cDeclinedNote: 'Du valde att vara anonym. Inget har sparats.',
+      cAcceptedNote: 'Du har gett ditt samtycke. Chatten fortsätter som vanligt.',
+      cVoidNote: 'Frågan om samtycke stängdes eftersom chatten avslutades.',
     },
     en: {
       launcher: 'Chat with us', launcherActive: 'Open the chat',
@@ -128,6 +152,31 @@
       err_already_connected: 'The chat is open in another window. Trying again shortly…',
       err_bad_state: 'That did not work just now. Please try again.',
       err_bad_request: 'Something was wrong with the request. Please try again.',
+      cTitle: 'A question about consent',
+      cIntro: (unit) => 'The counsellor is asking whether you want your details passed on to ' + (unit || 'social services') + ', so that you and your family can get more support. It is your choice. If you say no, the chat continues anonymously and nothing is saved.',
+      cFormTitle: 'What I want to give',
+      cReqNote: 'Everything is optional. If you consent, please fill in the field marked with *, so that social services can contact you.',
+      cOptional: '(optional)', cName: 'Your name', cContact: 'Phone or e-mail',
+      cContactHint: 'Needed only if you consent – so that social services can reach you.',
+      cPnr: 'Personal identity number (personnummer)',
+      cPnrHint: 'Write it as YYYYMMDD-NNNN (ÅÅÅÅMMDD-NNNN). A coordination number also works.',
+      cChild: 'The child’s first name and age', cChildHint: 'For example: Sara, 7 years.',
+      cHelp: 'What help would you like?',
+      cAccept: 'I consent and send', cDecline: 'No thank you – stay anonymous', cSending: 'Sending…',
+      cContactMissing: 'Write a phone number or an e-mail address if you want to consent.',
+      cContactBad: 'That does not look like a phone number or an e-mail address. Please check and try again.',
+      cPnrBad: 'The personal identity number is not valid. Write it as YYYYMMDD-NNNN, or leave the field empty.',
+      cTooLong: 'The text is too long. It may be at most 500 characters.',
+      cEscHint: 'Please answer with one of the buttons. To leave this page quickly, press Esc once more straight away.',
+      cFailed: 'Your answer could not be sent. Please try again.',
+      cReceiptTitle: 'Thank you – your consent is registered',
+      cSaveCode: 'Save the code – it is shown only now', cReference: 'Reference', cCode: 'Withdrawal code',
+      cWithdrawBefore: 'If you change your mind, you can withdraw your consent at ',
+      cWithdrawAfter: ' You will need the reference and the code.', cNewWindow: ' (opens in a new window)',
+      cDone: 'I have saved the code',
+      cDeclinedNote: 'You chose to stay anonymous. Nothing has been saved.',
+      cAcceptedNote: 'You have given your consent. The chat continues as before.',
+      cVoidNote: 'The question about consent was closed because the chat ended.',
     },
   };
 
@@ -138,7 +187,9 @@
   const st = {
     phase: 'intro', conn: 'idle', panelOpen: false, status: null, statusState: 'none',
     position: 0, staffed: true, eta: null, counselor: '', endReason: '', unread: 0,
-    lastTypingSent: 0, dropSince: 0, attempt: 0, seq: 0,
+    lastTypingSent: 0, dropSince: 0, attempt: 0, seq: 0, chatLang: '',
+    /** An open consent request: {id, stage: 'ask' | 'accepting' | 'declining' | 'receipt'}, or null. */
+    consent: null,
   };
   let ws = null;
   let memToken = null; // fallback when sessionStorage is unavailable
@@ -298,13 +349,97 @@
     ]);
 
     ui.body = h('div', { class: 'pl-body' }, [ui.conn, ui.intro, ui.queueView, ui.chatView, ui.endedView, ui.error, ui.compose]);
+    ui.smallprint = h('p', { class: 'pl-smallprint', t: 'smallprint' });
+    ui.head = head;
+    buildConsent();
     ui.panel = h('section', {
       id: 'pl-panel', class: 'pl-panel', role: 'dialog', 'aria-labelledby': 'pl-title', hidden: true,
-    }, [head, ui.body, h('p', { class: 'pl-smallprint', t: 'smallprint' })]);
+    }, [head, ui.body, ui.smallprint, ui.cDialog]);
 
     ui.root = h('div', { id: 'parentline-widget', class: 'pl-root', lang, hidden: true }, [ui.dock, ui.panel]);
     document.body.append(ui.root);
     wire();
+  }
+
+  /** One labelled field of the consent form, with its hint and its error message. */
+  function consentField(id, labelKey, opts) {
+    const o = opts || {};
+    const hint = o.hint ? h('p', { id: id + '-hint', class: 'pl-hint', t: o.hint }) : null;
+    const err = h('p', { id: id + '-err', class: 'pl-c-err' });
+    const describedBy = [hint && hint.id, err.id].filter(Boolean).join(' ');
+    const input = h(o.textarea ? 'textarea' : 'input', {
+      id, class: 'pl-input pl-c-input' + (o.textarea ? '' : ' pl-c-line'), type: o.textarea ? null : 'text',
+      rows: o.textarea ? '3' : null, maxlength: '500', autocomplete: o.autocomplete || 'off',
+      inputmode: o.inputmode || null, spellcheck: o.spellcheck === false ? 'false' : null,
+      'aria-describedby': describedBy, 'aria-required': o.required ? 'true' : null,
+    });
+    const label = h('label', { for: id, class: 'pl-label' }, [
+      h('span', { t: labelKey }), ' ',
+      o.required ? h('span', { class: 'pl-c-star', 'aria-hidden': 'true', text: '*' })
+        : h('span', { class: 'pl-c-optional', t: 'cOptional' }),
+    ]);
+    ui.cFields.push({ input, err });
+    return h('div', { class: 'pl-c-field' }, [label, hint, input, err]);
+  }
+
+  /**
+   * The consent dialog: a modal inside the panel, covering it. It has its own
+   * quick-exit button because everything behind it is inert while it is open.
+   */
+  function buildConsent() {
+    ui.cFields = [];
+    ui.cTitle = h('h3', { id: 'pl-c-title', class: 'pl-c-title', tabindex: '-1', t: 'cTitle' });
+    ui.cExit = h('button', { type: 'button', id: 'pl-c-exit', class: 'pl-exit pl-c-exit', t: 'exit' });
+    ui.cIntro = h('p', { id: 'pl-c-intro', class: 'pl-c-intro', t: ['cIntro', ''] });
+    ui.cText = h('div', { id: 'pl-c-text', class: 'pl-c-text' });
+    const fields = [
+      consentField('pl-c-name', 'cName', { autocomplete: 'name' }),
+      consentField('pl-c-contact', 'cContact', { hint: 'cContactHint', required: true, spellcheck: false }),
+      consentField('pl-c-pnr', 'cPnr', { hint: 'cPnrHint', inputmode: 'numeric', spellcheck: false }),
+      consentField('pl-c-child', 'cChild', { hint: 'cChildHint' }),
+      consentField('pl-c-help', 'cHelp', { textarea: true }),
+    ];
+    [ui.cName, ui.cContact, ui.cPnr, ui.cChild, ui.cHelp] = ui.cFields.map((f) => f.input);
+    ui.cError = h('p', { id: 'pl-c-error', class: 'pl-alert', role: 'alert' });
+    ui.cStatus = h('p', { id: 'pl-c-status', class: 'pl-hint', role: 'status' });
+    ui.cEscHint = h('p', { id: 'pl-c-esc', class: 'pl-c-esc', role: 'status' });
+    ui.cAccept = h('button', { type: 'submit', id: 'pl-c-accept', class: 'pl-btn pl-primary', t: 'cAccept' });
+    ui.cDecline = h('button', { type: 'button', id: 'pl-c-decline', class: 'pl-btn', t: 'cDecline' });
+    ui.cForm = h('form', { id: 'pl-c-form', class: 'pl-c-form', novalidate: true, 'aria-labelledby': 'pl-c-form-title' }, [
+      h('h4', { id: 'pl-c-form-title', class: 'pl-c-h4', t: 'cFormTitle' }),
+      h('p', { id: 'pl-c-req', class: 'pl-c-req', t: 'cReqNote' }),
+      ...fields,
+      ui.cError,
+      ui.cStatus,
+      h('div', { class: 'pl-actions pl-c-actions' }, [ui.cAccept, ui.cDecline]),
+    ]);
+    ui.cAsk = h('div', { id: 'pl-c-ask', class: 'pl-c-view' }, [
+      ui.cIntro, ui.cText, ui.cForm,
+    ]);
+
+    ui.cRef = h('dd', { id: 'pl-c-ref', class: 'pl-c-code' });
+    ui.cCode = h('dd', { id: 'pl-c-code', class: 'pl-c-code' });
+    ui.cLink = h('a', { id: 'pl-c-link', class: 'pl-link', href: ORIGIN + '/consent/', target: '_blank', rel: 'noopener noreferrer' }, [
+      h('span', { text: ORIGIN + '/consent/' }), h('span', { class: 'pl-sr', t: 'cNewWindow' }),
+    ]);
+    ui.cDone = h('button', { type: 'button', id: 'pl-c-done', class: 'pl-btn pl-primary', t: 'cDone' });
+    ui.cReceipt = h('div', { id: 'pl-c-receipt', class: 'pl-c-receipt' }, [
+      h('p', { id: 'pl-c-save', class: 'pl-c-save', t: 'cSaveCode' }),
+      h('dl', { class: 'pl-c-dl' }, [
+        h('dt', { t: 'cReference' }), ui.cRef,
+        h('dt', { t: 'cCode' }), ui.cCode,
+      ]),
+      h('p', {}, [h('span', { t: 'cWithdrawBefore' }), ui.cLink, h('span', { text: '.' }), h('span', { t: 'cWithdrawAfter' })]),
+    ]);
+    ui.cReceiptView = h('div', { id: 'pl-c-receipt-view', class: 'pl-c-view', hidden: true }, [ui.cReceipt, ui.cDone]);
+
+    ui.cDialog = h('div', {
+      id: 'pl-consent', class: 'pl-consent', role: 'dialog', 'aria-modal': 'true',
+      'aria-labelledby': 'pl-c-title', 'aria-describedby': 'pl-c-intro', hidden: true,
+    }, [
+      h('div', { class: 'pl-c-head' }, [ui.cTitle, ui.cExit, ui.cEscHint]),
+      h('div', { class: 'pl-c-body' }, [ui.cAsk, ui.cReceiptView]),
+    ]);
   }
 
   function wire() {
@@ -335,6 +470,12 @@
     ui.endYes.addEventListener('click', () => { show(ui.endConfirm, false); endChat(); });
     for (const r of [ui.young, ui.teen]) r.addEventListener('change', clearError);
     window.addEventListener('keydown', onKey, true);
+    ui.cExit.addEventListener('click', quickExit);
+    ui.cForm.addEventListener('submit', (e) => { e.preventDefault(); answerConsent(true); });
+    ui.cDecline.addEventListener('click', () => answerConsent(false));
+    ui.cDone.addEventListener('click', closeReceipt);
+    ui.cDialog.addEventListener('keydown', trapTab);
+    for (const f of ui.cFields) f.input.addEventListener('input', () => { if (f.input.hasAttribute('aria-invalid')) validateConsentField(f.input); });
   }
 
   // ---- language --------------------------------------------------------------
@@ -380,6 +521,7 @@
   /** Puts focus on the main element of the current phase. */
   function focusPhase() {
     if (!st.panelOpen) return;
+    if (st.consent) { ui.cTitle.focus(); return; }
     const target = {
       intro: ui.title, queued: ui.queue, chatting: ui.input, ended: ui.endedTitle,
     }[st.phase];
@@ -393,6 +535,7 @@
     st.phase = p;
     render();
     const a = document.activeElement;
+    if (ui.cDialog.contains(a)) return;
     if (st.panelOpen && (!a || a === document.body || ui.panel.contains(a))) focusPhase();
   }
 
@@ -409,6 +552,7 @@
     dropToken();
     ui.log.replaceChildren();
     ui.input.value = '';
+    wipeConsent();
     location.replace(EXIT_URL);
   }
 
@@ -419,6 +563,12 @@
     if (now - lastEscape < 1000) { e.preventDefault(); quickExit(); return; }
     lastEscape = now;
     const a = document.activeElement;
+    if (st.consent && st.panelOpen && (!a || a === document.body || ui.root.contains(a))) {
+      // The consent dialog is answered only with its buttons; Escape does not dismiss it.
+      e.preventDefault();
+      setT(ui.cEscHint, 'cEscHint');
+      return;
+    }
     if (st.panelOpen && (!a || a === document.body || ui.root.contains(a))) { e.preventDefault(); closePanel(); }
   }
 
@@ -708,6 +858,7 @@
     dropToken();
     hideTyping();
     show(ui.endConfirm, false);
+    voidConsent();
     st.endReason = reason;
     setPhase('ended');
   }
@@ -716,6 +867,7 @@
   function toIntro(errKey) {
     goIdle();
     dropToken();
+    voidConsent();
     if (errKey) showError(errKey);
     setPhase('intro');
     refreshStatus();
@@ -784,6 +936,16 @@
       if (!st.panelOpen) { st.unread++; render(); }
     },
     typing() { if (st.phase === 'chatting') showTyping(); },
+    consent_request(f) {
+      if (typeof f.id !== 'string' || !f.id) return;
+      openConsent(f);
+    },
+    consent_receipt(f) { showReceipt(String(f.reference || ''), String(f.withdrawal_code || '')); },
+    consent_declined() {
+      if (!st.consent || st.consent.stage === 'receipt') return;
+      closeConsent();
+      addSystem('cDeclinedNote');
+    },
     ended(f) { finish(String(f.reason || '')); },
     closed(f) {
       if (f.reason === 'shutting_down') { closeSocket(); scheduleReconnect(); } // keep the token
@@ -791,6 +953,10 @@
     },
     error(f) {
       const code = String(f.code || '');
+      if (st.consent && (st.consent.stage === 'accepting' || st.consent.stage === 'declining')) {
+        consentRefused(code, String(f.message || ''));
+        return;
+      }
       showError(code ? 'err_' + code : '', String(f.message || ''));
       if (code === 'invalid_token') { clearLog(); toIntro('err_invalid_token'); }
       else if (code === 'already_connected') { closeSocket(); scheduleReconnect(2000); }
@@ -798,6 +964,231 @@
       else if (code === 'closed') toIntro('err_closed');
     },
   };
+
+  // ---- consent to escalate (orosanmälan with the parent's consent) ----------------------
+  const MAX_DETAIL = 500;
+
+  /** Shows or hides the consent dialog; while it is open the rest of the panel is inert. */
+  function setConsentOpen(on) {
+    show(ui.cDialog, on);
+    for (const el of [ui.head, ui.body, ui.smallprint]) el.inert = on;
+  }
+
+  /** A counsellor asked for consent: the dialog opens with the text exactly as given. */
+  function openConsent(f) {
+    const fresh = !st.consent;
+    st.consent = { id: f.id, stage: 'ask' };
+    ui.cText.textContent = String(f.text || '');
+    setT(ui.cIntro, 'cIntro', typeof f.shared_with === 'string' ? f.shared_with : '');
+    if (st.chatLang) ui.cText.setAttribute('lang', st.chatLang); else ui.cText.removeAttribute('lang');
+    resetConsentForm();
+    show(ui.cAsk, true);
+    show(ui.cReceiptView, false);
+    setT(ui.cTitle, 'cTitle');
+    setConsentOpen(true);
+    if (!st.panelOpen) {
+      if (fresh) st.unread++;
+      render();
+      return;
+    }
+    ui.cTitle.focus();
+  }
+
+  function resetConsentForm() {
+    for (const f of ui.cFields) {
+      f.input.value = '';
+      markField(f.input, '');
+    }
+    clearConsentMessages();
+    setConsentBusy(false);
+  }
+
+  function clearConsentMessages() {
+    for (const el of [ui.cError, ui.cStatus, ui.cEscHint]) { bound.delete(el); el.textContent = ''; }
+  }
+
+  /** While an answer is on its way the buttons say so and ignore further presses. */
+  function setConsentBusy(busy) {
+    for (const b of [ui.cAccept, ui.cDecline]) {
+      if (busy) b.setAttribute('aria-disabled', 'true'); else b.removeAttribute('aria-disabled');
+    }
+    if (busy) setT(ui.cStatus, 'cSending'); else { bound.delete(ui.cStatus); ui.cStatus.textContent = ''; }
+  }
+
+  /** Closes the dialog (the chat continues underneath) and gives focus back to the chat. */
+  function closeConsent() {
+    const hadFocus = ui.cDialog.contains(document.activeElement);
+    st.consent = null;
+    setConsentOpen(false);
+    resetConsentForm();
+    ui.cText.textContent = '';
+    wipeReceipt();
+    render();
+    if (hadFocus && st.panelOpen) {
+      if (st.phase === 'chatting' && !ui.input.disabled) ui.input.focus(); else focusPhase();
+    }
+  }
+
+  /** The chat ended or was lost: an unanswered request is void; a receipt stays until read. */
+  function voidConsent() {
+    if (!st.consent || st.consent.stage === 'receipt') return;
+    closeConsent();
+    addSystem('cVoidNote');
+  }
+
+  function wipeReceipt() {
+    ui.cRef.textContent = '';
+    ui.cCode.textContent = '';
+  }
+
+  /** Quick exit: nothing of the dialog may remain on the page. */
+  function wipeConsent() {
+    st.consent = null;
+    for (const f of ui.cFields) f.input.value = '';
+    ui.cText.textContent = '';
+    wipeReceipt();
+    setConsentOpen(false);
+  }
+
+  /** The parent answers. Accepting validates first; every detail is optional but a contact. */
+  function answerConsent(accept) {
+    const c = st.consent;
+    if (!c || c.stage !== 'ask') return;
+    clearConsentMessages();
+    let frame = { type: 'consent', id: c.id, accept: false };
+    if (accept) {
+      const bad = ui.cFields.map((f) => validateConsentField(f.input, true)).filter(Boolean);
+      if (bad.length) { bad[0].focus(); return; }
+      const details = {};
+      const keys = ['name', 'contact', 'personnummer', 'child', 'help'];
+      ui.cFields.forEach((f, i) => {
+        const v = f.input.value.trim();
+        if (v) details[keys[i]] = v;
+      });
+      frame = { type: 'consent', id: c.id, accept: true, details };
+    }
+    if (!isOpen()) { setT(ui.cError, 'notConnected'); return; }
+    sendFrame(frame);
+    c.stage = accept ? 'accepting' : 'declining';
+    setConsentBusy(true);
+  }
+
+  /**
+   * Checks one field and shows its message beside it; returns the input when it
+   * is wrong. forAccept: the contact is required (only when consenting).
+   */
+  function validateConsentField(input, forAccept) {
+    const v = input.value.trim();
+    let key = '';
+    if ([...v].length > MAX_DETAIL) key = 'cTooLong';
+    else if (input === ui.cContact) {
+      if (!v) key = forAccept || input.hasAttribute('aria-invalid') ? 'cContactMissing' : '';
+      else if (!validContact(v)) key = 'cContactBad';
+    } else if (input === ui.cPnr && v && !validPersonnummer(v)) key = 'cPnrBad';
+    markField(input, key);
+    return key ? input : null;
+  }
+
+  /** Sets or clears a field's error message (aria-invalid, and the message it describes). */
+  function markField(input, key) {
+    const f = ui.cFields.find((x) => x.input === input);
+    if (key) {
+      input.setAttribute('aria-invalid', 'true');
+      setT(f.err, key);
+    } else {
+      input.removeAttribute('aria-invalid');
+      bound.delete(f.err);
+      f.err.textContent = '';
+    }
+  }
+
+  /** A phone number (6–15 digits with the usual separators) or an e-mail address. */
+  function validContact(v) {
+    if (v.includes('@')) return /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(v);
+    const digits = v.replace(/\D/g, '').length;
+    return /^\+?[0-9\s\-().\/]+$/.test(v) && digits >= 6 && digits <= 15;
+  }
+
+  /**
+   * A personnummer or samordningsnummer: YYMMDD or YYYYMMDD, an optional - or +,
+   * four digits. The last ten digits pass Luhn, the month and day exist (the day
+   * is 60 more in a samordningsnummer) and the birth number is not 000.
+   */
+  function validPersonnummer(v) {
+    const m = /^(\d{6}|\d{8})[-+]?(\d{4})$/.exec(v);
+    if (!m) return false;
+    const ten = (m[1] + m[2]).slice(-10);
+    let sum = 0;
+    for (let i = 0; i < 10; i++) {
+      let d = Number(ten[i]) * (i % 2 === 0 ? 2 : 1);
+      if (d > 9) d -= 9;
+      sum += d;
+    }
+    if (sum % 10 !== 0) return false;
+    const month = Number(ten.slice(2, 4));
+    let day = Number(ten.slice(4, 6));
+    if (day > 60) day -= 60;
+    if (month < 1 || month > 12 || day < 1) return false;
+    const year = m[1].length === 8 ? Number(m[1].slice(0, 4)) : null;
+    const leap = year === null ? Number(ten.slice(0, 2)) % 4 === 0 : (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+    const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1];
+    return day <= days && ten.slice(6, 9) !== '000';
+  }
+
+  /**
+   * The server refused the answer. A refused consent shows the server's words
+   * next to the form so the parent can correct it or decline; a refused decline
+   * means there is nothing open to decline, so the dialog closes.
+   */
+  function consentRefused(code, message) {
+    const c = st.consent;
+    const declining = c.stage === 'declining';
+    c.stage = 'ask';
+    setConsentBusy(false);
+    const text = message || (DICT.sv['err_' + code] ? tr('err_' + code) : tr('cFailed'));
+    if (declining) {
+      closeConsent();
+      showError('', text);
+      return;
+    }
+    bound.delete(ui.cError);
+    ui.cError.textContent = text;
+  }
+
+  /** The consent is recorded: the reference and withdrawal code are shown once. */
+  function showReceipt(reference, code) {
+    st.consent = { id: st.consent ? st.consent.id : '', stage: 'receipt' };
+    resetConsentForm();
+    ui.cText.textContent = '';
+    ui.cRef.textContent = reference;
+    ui.cCode.textContent = code;
+    ui.cLink.href = ORIGIN + '/consent/' + (lang === 'en' ? '?lang=en' : '');
+    show(ui.cAsk, false);
+    show(ui.cReceiptView, true);
+    setT(ui.cTitle, 'cReceiptTitle');
+    setConsentOpen(true);
+    if (!st.panelOpen) { st.unread++; render(); return; }
+    ui.cTitle.focus();
+  }
+
+  function closeReceipt() {
+    const chatting = st.phase === 'chatting';
+    closeConsent();
+    if (chatting) addSystem('cAcceptedNote');
+  }
+
+  /** Keeps Tab inside the dialog (aria-modal): from the last control to the first and back. */
+  function trapTab(e) {
+    if (e.key !== 'Tab') return;
+    const items = [...ui.cDialog.querySelectorAll('a[href], button, input, textarea, select, [tabindex]:not([tabindex="-1"])')]
+      .filter((el) => !el.disabled && !el.closest('[hidden]') && el.getClientRects().length > 0);
+    if (!items.length) return;
+    const first = items[0];
+    const last = items[items.length - 1];
+    const a = document.activeElement;
+    if (e.shiftKey && (a === first || a === ui.cTitle || !items.includes(a))) { e.preventDefault(); last.focus(); }
+    else if (!e.shiftKey && a === last) { e.preventDefault(); first.focus(); }
+  }
 
   // ---- user actions ---------------------------------------------------------------------------
   /** Validates the audience choice and opens a new chat with hello. */
@@ -809,6 +1200,7 @@
     clearLog();
     Object.assign(st, { counselor: '', position: 0, staffed: true, eta: null, dropSince: 0, attempt: 0 });
     const helloLang = lang;
+    st.chatLang = helloLang;
     connect(() => ({ type: 'hello', audience: chosen, lang: helloLang }), 'connecting');
   }
 

@@ -29,8 +29,23 @@ type Config struct {
 	CounselorBurst int
 	CookieSecure   bool
 	StatsK         int
-	LogFormat      string
-	LogLevel       string
+
+	// Concern and consent.
+	IntakeKeys        []string // public key files of the intake staff who may read cases
+	SocialServices    string   // the unit cases go to, as shown to parents
+	SocialPhone       string   // its phone number, if any
+	Socialjour        string   // the local social-services emergency line, if any
+	CaseRetentionDays int
+
+	// Mail. With no SMTP address, mail goes to the development outbox at /dev/outbox.
+	SMTPAddr         string
+	SMTPUser         string
+	SMTPPasswordFile string
+	SMTPTLS          string
+	MailFrom         string
+	IntakeMailbox    string
+	LogFormat        string
+	LogLevel         string
 }
 
 const (
@@ -62,6 +77,24 @@ func parseServeFlags(args []string, getenv func(string) string) (Config, error) 
 	fs.Float64Var(&cfg.CounselorRate, "counselor-rate", 10, "messages per second per counsellor connection")
 	fs.IntVar(&cfg.CounselorBurst, "counselor-burst", 30, "burst of counsellor messages")
 	fs.IntVar(&cfg.StatsK, "stats-k", 5, "smallest count the statistics may show (k); smaller counts are suppressed")
+	fs.Func("intake-key", "public key file of an intake reader (repeatable; env: comma-separated)", func(v string) error {
+		for _, f := range strings.Split(v, ",") {
+			if f = strings.TrimSpace(f); f != "" {
+				cfg.IntakeKeys = append(cfg.IntakeKeys, f)
+			}
+		}
+		return nil
+	})
+	fs.StringVar(&cfg.SocialServices, "social-services", "Socialtjänstens mottagning", "the social-services unit escalated cases go to")
+	fs.StringVar(&cfg.SocialPhone, "social-services-phone", "", "phone number of that unit")
+	fs.StringVar(&cfg.Socialjour, "socialjour", "", "the local social-services emergency line (socialjour)")
+	fs.IntVar(&cfg.CaseRetentionDays, "case-retention-days", 90, "days a forwarded, closed or withdrawn case is kept")
+	fs.StringVar(&cfg.SMTPAddr, "smtp-addr", "", "SMTP server host:port (empty: mail goes to the development outbox at /dev/outbox)")
+	fs.StringVar(&cfg.SMTPUser, "smtp-user", "", "SMTP user name")
+	fs.StringVar(&cfg.SMTPPasswordFile, "smtp-password-file", "", "file holding the SMTP password")
+	fs.StringVar(&cfg.SMTPTLS, "smtp-tls", "starttls", "starttls, tls, or none (loopback only)")
+	fs.StringVar(&cfg.MailFrom, "mail-from", "Parentline <noreply@parentline.invalid>", "sender address")
+	fs.StringVar(&cfg.IntakeMailbox, "intake-mailbox", "", "address told when a case arrives (reference only)")
 	fs.StringVar(&cookieSecure, "cookie-secure", "auto", "Secure flag on the staff cookie: auto (on unless listening on loopback), true, false")
 	fs.StringVar(&cfg.LogFormat, "log-format", "json", "json or pretty")
 	fs.StringVar(&cfg.LogLevel, "log-level", "info", "debug, info, warn or error")
@@ -120,6 +153,8 @@ func (c Config) Validate() error {
 		return errors.New("--resume-grace must be between 5s and 1h")
 	case c.ParentRate <= 0 || c.ParentBurst < 1 || c.CounselorRate <= 0 || c.CounselorBurst < 1:
 		return errors.New("message rates and bursts must be positive")
+	case c.CaseRetentionDays < 1 || c.CaseRetentionDays > 3650:
+		return errors.New("--case-retention-days must be 1–3650")
 	case c.StatsK < 2 || c.StatsK > 100:
 		return errors.New("--stats-k must be 2–100")
 	case c.LogFormat != "json" && c.LogFormat != "pretty":

@@ -20,6 +20,10 @@ const usage = `Usage:
                                            create a staff account; the password is the first line of stdin
   parentline stats seed-demo --data DIR [--years N] [--if-empty]
                                            write demo tallies for the report page (never mixed with real ones)
+  parentline keys new --out DIR            make an intake reader's key pair (on the reader's side)
+  parentline case open --key FILE --data DIR REF
+                                           decrypt a case with the reader's private key
+  parentline audit verify --data DIR       check that the case audit trail is intact
   parentline version                       print the version
 Roles: counselor, supervisor, statistician, admin, intake.
 `
@@ -52,6 +56,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			return exitUsage
 		}
 		return runUserAdd(args[2:], getenv, stdin, stdout, stderr)
+	case "keys":
+		return runKeys(args[1:], stdout, stderr)
+	case "case":
+		return runCase(args[1:], getenv, stdout, stderr)
+	case "audit":
+		return runAudit(args[1:], getenv, stdout, stderr)
 	case "stats":
 		return runStats(args[1:], getenv, stdout, stderr)
 	case "version":

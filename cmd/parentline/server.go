@@ -21,6 +21,7 @@ import (
 
 	"parentline/chat"
 	"parentline/chat/canned"
+	"parentline/consent"
 	"parentline/staff"
 	"parentline/static"
 	"parentline/stats"
@@ -35,6 +36,7 @@ type Server struct {
 	db      *bolt.DB
 	reg     *prometheus.Registry
 	tallies *stats.Tallies
+	concern *consent.Service
 	hub     *chat.Hub
 	auth    *staff.Auth
 	handler http.Handler
@@ -96,13 +98,24 @@ func (s *Server) build() error {
 	if err != nil {
 		return fmt.Errorf("opening statistics: %w", err)
 	}
+	mailer, outbox, err := s.newMailer()
+	if err != nil {
+		return fmt.Errorf("mail: %w", err)
+	}
+	if s.concern, err = s.newConcern(mailer); err != nil {
+		return fmt.Errorf("concern path: %w", err)
+	}
+	var esc chat.Escalator
+	if s.concern.CanSeal() {
+		esc = escalator{s.concern}
+	}
 	s.hub, err = chat.NewHub(chat.Options{
 		Log: s.log, Registry: s.reg, Tally: s.tallies, Topics: topics,
 		Hours: s.cfg.Hours, Contacts: s.cfg.Contacts, OriginPatterns: s.cfg.Origins,
 		MaxChats: s.cfg.MaxChats, ResumeGrace: s.cfg.ResumeGrace,
 		ParentRate: rate.Limit(s.cfg.ParentRate), ParentBurst: s.cfg.ParentBurst,
 		CounselorRate: rate.Limit(s.cfg.CounselorRate), CounselorBurst: s.cfg.CounselorBurst,
-		Identify: identify,
+		Identify: identify, Escalator: esc,
 	})
 	if err != nil {
 		return err
@@ -138,6 +151,11 @@ func (s *Server) build() error {
 	mux.Handle("GET /api/stats/flow", statistician(http.HandlerFunc(reports.HandleFlow)))
 	mux.Handle("GET /api/stats/waits", statistician(http.HandlerFunc(reports.HandleWaits)))
 	mux.Handle("GET /api/stats/heatmap", statistician(http.HandlerFunc(reports.HandleHeatmap)))
+
+	s.concern.Routes(mux, s.auth.Require)
+	if outbox != nil {
+		mux.Handle("GET /dev/outbox", admin(outbox))
+	}
 
 	mux.HandleFunc("GET /api/status", s.hub.HandleStatus)
 	mux.HandleFunc("GET /ws/parent", s.hub.ServeParent)
@@ -201,6 +219,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	sweepCtx, stopSweep := context.WithCancel(context.Background())
 	defer stopSweep()
 	go s.auth.Sweeper(sweepCtx, 10*time.Minute)
+	go s.concern.RunRetention(sweepCtx, 24*time.Hour)
 
 	var runErr error
 	select {

@@ -7,6 +7,9 @@ const MAX_BYTES = 4096;
 const TYPING_SEND_MS = 2000;
 const TYPING_SHOW_MS = 4000;
 const STALE_AFTER_READY_MS = 3000;
+const PENDING_POLL_MS = 10000;
+const CONSENT_ERROR_WINDOW_MS = 5000; // an error frame this soon after consent_request answers it
+const MAX_SUMMARY = 2000;
 
 const DICT = {
   sv: {
@@ -65,6 +68,72 @@ const DICT = {
     err_queue_empty: 'Ingen väntar i kön.', err_taken: 'Chatten har redan tagits eller avslutats.',
     err_at_capacity: 'Du har redan så många chattar du får ha samtidigt.',
     err_unavailable: 'Kollegan kan inte ta emot chatten just nu.', err_closed: 'Chatten är stängd just nu.',
+    // concern for a child
+    concern: 'Oro för barn', concernTitle: 'Oro för ett barn', concernClose: 'Stäng vägledningen',
+    guidanceLoading: 'Hämtar vägledning…',
+    guidanceFailed: 'Vägledningen kunde inte hämtas. Vid akut fara för ett barn: ring 112.',
+    guidanceDuty: 'Anmälningsplikten', guidancePaths: 'Två vägar', guidanceEmergency: 'Akut',
+    guidanceSocial: 'Socialtjänsten', path_consented: 'Med samtycke', path_mandatory: 'Orosanmälan',
+    emergency112: 'Akut fara',
+    consentTitle: 'Med förälderns samtycke',
+    consentIntro: 'Föräldern får en tydlig fråga i chatten och väljer själv om och vilka uppgifter som lämnas till socialtjänsten. Säger föräldern nej sparas ingenting.',
+    consentSummaryLabel: 'Kort sammanfattning av varför – följer med ärendet om föräldern samtycker',
+    consentSummaryHint: 'Föräldern ser inte sammanfattningen. Högst 2 000 tecken.',
+    consentRequest: 'Be om samtycke', consentSummaryMissing: 'Skriv en kort sammanfattning av varför.',
+    consentSummaryLong: 'Sammanfattningen får vara högst 2 000 tecken.',
+    consentWaiting: 'Väntar på förälderns svar…',
+    consentAlreadyOpen: 'Du har redan frågat om samtycke i den här chatten. Vänta på förälderns svar.',
+    consentNotLive: 'Föräldern är inte kvar i chatten, så det går inte att fråga om samtycke.',
+    consentAccepted: (ref) => `Föräldern samtyckte. Ärendet är skickat till socialtjänsten: ${ref}.`,
+    consentAcceptedNoRef: 'Föräldern samtyckte. Ärendet är skickat till socialtjänsten.',
+    consentDeclined: 'Föräldern tackade nej till samtycke. Inget har sparats.',
+    consentAskedNote: 'Du frågade föräldern om samtycke.',
+    annConsentAccepted: (p, ref) => `${p} samtyckte. Ärende ${ref}.`,
+    annConsentDeclined: (p) => `${p} tackade nej till samtycke. Inget har sparats.`,
+    reportTitle: 'Orosanmälan (utan samtycke)',
+    reportIntro: 'När föräldern har berättat vem hen eller barnet är och du misstänker att ett barn far illa gäller anmälningsplikten, med eller utan samtycke. En arbetsledare godkänner anmälan innan den skickas.',
+    reportOpen: 'Skriv orosanmälan',
+    reportMemory: 'Utkastet sparas inte förrän en arbetsledare har godkänt det. Fram till dess finns det bara i minnet – startas tjänsten om innan godkännandet försvinner det.',
+    reportRequiredNote: 'Fält märkta med * måste fyllas i.',
+    reportWhat: 'Vad föräldern berättade', reportWhy: 'Varför du är orolig för barnet',
+    reportIdentifying: 'Uppgifter som föräldern gav om vem de är',
+    reportIdentifyingHint: 'Till exempel namn, personnummer, adress eller skola – bara det föräldern själv har skrivit i chatten.',
+    reportTold: 'Har föräldern fått veta att du gör en orosanmälan?', toldYes: 'Ja', toldNo: 'Nej',
+    toldNotSafe: 'Nej – det är inte säkert för barnet',
+    reportHow: 'Hur föräldern fick veta, eller varför inte',
+    reportSubmit: 'Skicka till arbetsledare för godkännande',
+    reportWhatMissing: 'Skriv vad föräldern berättade.', reportWhyMissing: 'Skriv varför du är orolig.',
+    reportToldMissing: 'Välj om föräldern har fått veta.',
+    reportSending: 'Skickar…',
+    reportSent: 'Skickad till en arbetsledare för godkännande. Utkastet finns bara i minnet tills det är godkänt.',
+    reportFailed: 'Anmälan kunde inte skickas. Försök igen.',
+    pendingTitle: 'Orosanmälningar att godkänna',
+    pendingIntro: 'Läs hela anmälan. Godkänner du skickas den krypterad till socialtjänstens mottagning. Du kan inte godkänna en anmälan du själv har skrivit.',
+    pendingEmpty: 'Inga orosanmälningar väntar på godkännande.',
+    pendingFailed: 'Kunde inte hämta anmälningarna som väntar. Försöker igen strax.',
+    pendingHeading: (who) => `Orosanmälan från ${who}`, pendingUnknownAuthor: 'en rådgivare',
+    pendingWritten: (when) => `Skriven ${when}`, pendingOwn: 'Du har skrivit den här anmälan. En annan arbetsledare måste godkänna den.',
+    fieldWhat: 'Vad föräldern berättade', fieldWhy: 'Varför det finns oro', fieldIdentifying: 'Identifierande uppgifter',
+    fieldTold: 'Har föräldern fått veta', fieldHow: 'Hur / varför inte', fieldChat: 'Chatt',
+    told_yes: 'Ja', told_no: 'Nej', told_not_safe: 'Nej – det är inte säkert för barnet',
+    approve: 'Godkänn och skicka', reject: 'Skicka tillbaka',
+    rejectReason: 'Varför skickas anmälan tillbaka? Författaren får se skälet.',
+    rejectConfirm: 'Skicka tillbaka med skälet', rejectReasonMissing: 'Skriv ett skäl.',
+    approveLabel: (who) => `Godkänn och skicka orosanmälan från ${who}`,
+    rejectLabel: (who) => `Skicka tillbaka orosanmälan från ${who}`,
+    approved: (ref) => `Godkänd och skickad till socialtjänsten. Ärende ${ref}.`,
+    approvedNoRef: 'Godkänd och skickad till socialtjänsten.',
+    rejected: 'Anmälan är skickad tillbaka till den som skrev den.',
+    actionFailed: 'Det gick inte. Försök igen.', working: 'Arbetar…',
+    caseNoticesTitle: 'Besked om ärenden',
+    case_new: (ref) => `Ärende ${ref} är registrerat.`,
+    case_received: (ref) => `Ärende ${ref} har tagits emot av socialtjänsten.`,
+    case_forwarded: (ref) => `Ärende ${ref} har skickats vidare av socialtjänsten.`,
+    case_closed: (ref) => `Ärende ${ref} är avslutat hos socialtjänsten.`,
+    case_withdrawn: (ref) => `Ärende ${ref} har återkallats av föräldern.`,
+    case_other: (ref, st) => `Ärende ${ref} har fått status ${st}.`,
+    reportApprovedNotice: (ref) => `Din orosanmälan är godkänd och skickad till socialtjänsten. Ärende ${ref}.`,
+    reportRejectedNotice: (reason) => `Din orosanmälan skickades tillbaka av arbetsledaren.${reason ? ' Skäl: ' + reason : ''}`,
   },
   en: {
     docTitle: 'Parent chat – console', skip: 'Skip to content', brand: 'Parent chat – console',
@@ -125,6 +194,71 @@ const DICT = {
     err_at_capacity: 'You already hold as many chats as you may at once.',
     err_unavailable: 'The colleague cannot take the chat right now.',
     err_closed: 'The chat is closed right now.',
+    concern: 'Concern for a child', concernTitle: 'Concern for a child', concernClose: 'Close the guidance',
+    guidanceLoading: 'Fetching the guidance…',
+    guidanceFailed: 'The guidance could not be fetched. If a child is in acute danger: call 112.',
+    guidanceDuty: 'The duty to report', guidancePaths: 'Two paths', guidanceEmergency: 'Emergency',
+    guidanceSocial: 'Social services', path_consented: 'With consent', path_mandatory: 'Mandatory report',
+    emergency112: 'Acute danger',
+    consentTitle: 'With the parent’s consent',
+    consentIntro: 'The parent gets a clear question in the chat and decides whether, and which, details are passed to social services. If the parent says no, nothing is saved.',
+    consentSummaryLabel: 'A short summary of why – goes with the case if the parent consents',
+    consentSummaryHint: 'The parent does not see the summary. At most 2,000 characters.',
+    consentRequest: 'Ask for consent', consentSummaryMissing: 'Write a short summary of why.',
+    consentSummaryLong: 'The summary may be at most 2,000 characters.',
+    consentWaiting: 'Waiting for the parent’s answer…',
+    consentAlreadyOpen: 'You have already asked for consent in this chat. Wait for the parent’s answer.',
+    consentNotLive: 'The parent is no longer in the chat, so you cannot ask for consent.',
+    consentAccepted: (ref) => `The parent consented. The case has been sent to social services: ${ref}.`,
+    consentAcceptedNoRef: 'The parent consented. The case has been sent to social services.',
+    consentDeclined: 'The parent declined consent. Nothing has been saved.',
+    consentAskedNote: 'You asked the parent for consent.',
+    annConsentAccepted: (p, ref) => `${p} consented. Case ${ref}.`,
+    annConsentDeclined: (p) => `${p} declined consent. Nothing has been saved.`,
+    reportTitle: 'Mandatory report (without consent)',
+    reportIntro: 'When the parent has said who they or the child are and you suspect that a child is being harmed, the duty to report applies, with or without consent. A supervisor approves the report before it is sent.',
+    reportOpen: 'Write a mandatory report',
+    reportMemory: 'The draft is not saved until a supervisor has approved it. Until then it exists only in memory – if the service restarts before approval, it is lost.',
+    reportRequiredNote: 'Fields marked with * are required.',
+    reportWhat: 'What the parent said', reportWhy: 'Why you are concerned for the child',
+    reportIdentifying: 'Details the parent gave about who they are',
+    reportIdentifyingHint: 'For example name, personal identity number, address or school – only what the parent wrote in the chat.',
+    reportTold: 'Has the parent been told that you are reporting?', toldYes: 'Yes', toldNo: 'No',
+    toldNotSafe: 'No – it is not safe for the child',
+    reportHow: 'How the parent was told, or why not',
+    reportSubmit: 'Send to a supervisor for approval',
+    reportWhatMissing: 'Write what the parent said.', reportWhyMissing: 'Write why you are concerned.',
+    reportToldMissing: 'Choose whether the parent has been told.',
+    reportSending: 'Sending…',
+    reportSent: 'Sent to a supervisor for approval. The draft exists only in memory until it is approved.',
+    reportFailed: 'The report could not be sent. Please try again.',
+    pendingTitle: 'Mandatory reports to approve',
+    pendingIntro: 'Read the whole report. If you approve it, it is sent encrypted to the social services intake. You cannot approve a report you wrote yourself.',
+    pendingEmpty: 'No mandatory reports are waiting for approval.',
+    pendingFailed: 'Could not fetch the reports waiting for approval. Trying again shortly.',
+    pendingHeading: (who) => `Mandatory report from ${who}`, pendingUnknownAuthor: 'a counsellor',
+    pendingWritten: (when) => `Written ${when}`, pendingOwn: 'You wrote this report. Another supervisor must approve it.',
+    fieldWhat: 'What the parent said', fieldWhy: 'Why there is concern', fieldIdentifying: 'Identifying details',
+    fieldTold: 'Has the parent been told', fieldHow: 'How / why not', fieldChat: 'Chat',
+    told_yes: 'Yes', told_no: 'No', told_not_safe: 'No – it is not safe for the child',
+    approve: 'Approve and send', reject: 'Send back',
+    rejectReason: 'Why is the report sent back? The author will see the reason.',
+    rejectConfirm: 'Send back with the reason', rejectReasonMissing: 'Write a reason.',
+    approveLabel: (who) => `Approve and send the mandatory report from ${who}`,
+    rejectLabel: (who) => `Send back the mandatory report from ${who}`,
+    approved: (ref) => `Approved and sent to social services. Case ${ref}.`,
+    approvedNoRef: 'Approved and sent to social services.',
+    rejected: 'The report has been sent back to its author.',
+    actionFailed: 'That did not work. Please try again.', working: 'Working…',
+    caseNoticesTitle: 'News about cases',
+    case_new: (ref) => `Case ${ref} is registered.`,
+    case_received: (ref) => `Case ${ref} has been received by social services.`,
+    case_forwarded: (ref) => `Case ${ref} has been forwarded by social services.`,
+    case_closed: (ref) => `Case ${ref} has been closed by social services.`,
+    case_withdrawn: (ref) => `Case ${ref} has been withdrawn by the parent.`,
+    case_other: (ref, st) => `Case ${ref} now has the status ${st}.`,
+    reportApprovedNotice: (ref) => `Your mandatory report has been approved and sent to social services. Case ${ref}.`,
+    reportRejectedNotice: (reason) => `Your mandatory report was sent back by the supervisor.${reason ? ' Reason: ' + reason : ''}`,
   },
 };
 
@@ -133,7 +267,7 @@ let lang = 'sv';
 /**
  * The console's state. chats: id -> {id, parent, audience, lang, transferredFrom,
  * messages: [{from, text, id?, pending?, failed?}], unread, isNew, state: 'active'|'left'|'closing',
- * typingUntil, draft, stale}.
+ * typingUntil, draft, stale, concern}. concern: the chat's concern state, see newConcern().
  */
 const S = {
   me: null, supervisor: false, ws: null, wsWanted: false, retry: 0, retryTimer: 0, connState: '',
@@ -141,6 +275,12 @@ const S = {
   chats: new Map(), selected: null, colleagues: [], overview: null, overviewAt: 0,
   topics: null, topicsLang: '', canned: new Map(), cannedBase: null, cannedResult: null,
   acceptPending: false, seq: 0, lastTypingSent: new Map(), typingTimer: 0, staleTimer: 0,
+  guidance: new Map(), // lang -> guidance object | 'loading' | 'failed'
+  consentSent: null,   // {chat, at, prev}: a consent_request that may still be refused
+  reportBusy: false,
+  pending: [], pendingTimer: 0, pendingLoaded: false, pendingBusy: new Set(),
+  notices: [],         // case notices: {id, text: () => string}
+  noticeSeq: 0,
 };
 
 const $ = (id) => document.getElementById(id);
@@ -195,6 +335,8 @@ function setLang(l) {
   lang = l;
   applyLang();
   if (!$('close-form').hidden) loadTopics(true);
+  if (!$('concern-panel').hidden) loadGuidance();
+  $('pending-status').textContent = ''; // a past outcome, said once in the old language
 }
 
 // ---- HTTP --------------------------------------------------------------------------
@@ -255,6 +397,7 @@ function setConn(state) {
 function showLogin(message) {
   S.wsWanted = false;
   disconnect();
+  stopPendingPolling();
   resetSession();
   $('console-view').hidden = true;
   $('session-info').hidden = true;
@@ -282,15 +425,20 @@ function showConsole(me) {
   }
   S.wsWanted = true;
   connect();
+  if (S.supervisor) startPendingPolling();
 }
 
 function resetSession() {
   Object.assign(S, {
     me: null, supervisor: false, available: false, load: { chats: 0, max: 0 }, queue: [], selected: null,
-    colleagues: [], overview: null, acceptPending: false,
+    colleagues: [], overview: null, acceptPending: false, consentSent: null, reportBusy: false,
+    pending: [], pendingLoaded: false, notices: [],
   });
   S.queueSeen.clear();
   S.chats.clear();
+  S.pendingBusy.clear();
+  $('pending-list').replaceChildren();
+  closeConcern(false);
 }
 
 let retryAfterTimer = 0;
@@ -417,7 +565,7 @@ const handlers = {
     S.available = !!f.available;
     S.load = { chats: S.chats.size, max: Number(f.max_chats) || S.load.max };
     if (f.name) $('me-name').textContent = f.name;
-    if (f.supervisor) S.supervisor = true;
+    if (f.supervisor) { S.supervisor = true; startPendingPolling(); }
     // Chats we hold are announced again now; those that are not have been lost.
     for (const c of S.chats.values()) c.stale = true;
     clearTimeout(S.staleTimer);
@@ -439,7 +587,7 @@ const handlers = {
     let c = S.chats.get(id);
     const known = !!c;
     if (!c) {
-      c = { id, messages: [], unread: 0, isNew: true, state: 'active', typingUntil: 0, draft: '' };
+      c = { id, messages: [], unread: 0, isNew: true, state: 'active', typingUntil: 0, draft: '', concern: newConcern() };
       S.chats.set(id, c);
     }
     Object.assign(c, {
@@ -463,7 +611,9 @@ const handlers = {
     const c = S.chats.get(String(f.chat));
     if (!c) return;
     const msgs = Array.isArray(f.messages) ? f.messages : [];
-    c.messages = msgs.map((m) => ({ from: m.from === 'counselor' ? 'counselor' : 'parent', text: String(m.text || '') }));
+    const notes = c.messages.filter((m) => m.from === 'system');
+    c.messages = msgs.map((m) => ({ from: m.from === 'counselor' ? 'counselor' : 'parent', text: String(m.text || '') }))
+      .concat(notes);
     if (S.selected === c.id) renderTranscript();
   },
   msg(f) {
@@ -503,6 +653,8 @@ const handlers = {
     }
     c.state = 'left';
     c.typingUntil = 0;
+    // An unanswered consent request ends with the parent's chat.
+    if (c.concern && c.concern.consent === 'waiting') c.concern.consent = 'none';
     announce(t('annParentLeft', c.parent));
     renderChats();
     if (S.selected === c.id) renderChat();
@@ -522,7 +674,27 @@ const handlers = {
     S.overviewAt = Date.now();
     renderOverview();
   },
+  consent_result(f) { onConsentResult(f); },
+  case_status(f) {
+    const ref = String(f.reference || '');
+    const status = String(f.status || '');
+    if (!ref) return;
+    addNotice(() => (DICT.sv['case_' + status] && status !== 'other' ? t('case_' + status, ref) : t('case_other', ref, status)));
+  },
+  report_approved(f) {
+    const ref = String(f.reference || '');
+    addNotice(() => t('reportApprovedNotice', ref || '–'));
+  },
+  report_rejected(f) {
+    const reason = String(f.reason || '');
+    addNotice(() => t('reportRejectedNotice', reason));
+  },
+  report_decided(f) {
+    if (f.outcome === 'approved') handlers.report_approved(f);
+    else if (f.outcome === 'rejected') handlers.report_rejected(f);
+  },
   error(f) {
+    if (consentRefused(f)) return;
     showErrorFrame(f);
     const code = String(f.code || '');
     if (['queue_empty', 'taken', 'at_capacity'].includes(code)) S.acceptPending = false;
@@ -582,7 +754,8 @@ function removeChat(id) {
 /** Makes id the selected chat; the reply draft of the previous one is kept. */
 function select(id, focusReply) {
   const prev = S.chats.get(S.selected);
-  if (prev) prev.draft = $('reply').value;
+  if (prev) { prev.draft = $('reply').value; saveConcernDraft(prev); }
+  if (S.selected !== id) closeConcern(false);
   S.selected = id;
   const c = S.chats.get(id);
   if (c) { c.unread = 0; c.isNew = false; }
@@ -591,6 +764,7 @@ function select(id, focusReply) {
   $('close-form').hidden = true;
   $('close-chat').setAttribute('aria-expanded', 'false');
   for (const box of $('topics').querySelectorAll('input')) box.checked = false;
+  if (c) loadConcernDraft(c);
   renderChats();
   renderChat();
   if (c) loadCanned(c.lang);
@@ -747,6 +921,8 @@ function renderAll() {
   renderChats();
   renderChat();
   renderOverview();
+  renderPending();
+  renderNotices();
   if (S.connState) setConn(S.connState);
 }
 
@@ -857,7 +1033,7 @@ function renderChat() {
   $('chat-body').hidden = !c;
   $('chat-none').hidden = !!c;
   $('chat-title').textContent = c ? t('chatWith', c.parent) : t('noChatSelected');
-  if (!c) { renderControls(); return; }
+  if (!c) { closeConcern(false); renderControls(); return; }
   $('chat-meta').textContent = t('meta', audienceLabel(c.audience), langLabel(c.lang)) +
     (c.transferredFrom ? t('transferredFrom', c.transferredFrom) : '');
   const notice = $('chat-notice');
@@ -867,6 +1043,7 @@ function renderChat() {
   renderTyping();
   renderCanned();
   renderTransfer();
+  renderConcern();
   renderControls();
 }
 
@@ -880,6 +1057,9 @@ function renderTranscript(quiet) {
   if (!c) { box.replaceChildren(); return; }
   const atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 40;
   const rows = c.messages.map((m) => {
+    if (m.from === 'system') {
+      return el('div', { class: 'msg msg-system' }, [el('span', { class: 'msg-text', text: m.text })]);
+    }
     const own = m.from === 'counselor';
     return el('div', { class: 'msg ' + (own ? 'msg-own' : 'msg-parent') + (m.pending ? ' is-pending' : '') + (m.failed ? ' is-failed' : '') }, [
       el('span', { class: 'sr-only', text: t(own ? 'saysYou' : 'saysParent') }),
@@ -957,6 +1137,9 @@ function renderControls() {
   $('transfer-to').disabled = !live;
   $('transfer').disabled = !live || !online || !$('transfer-to').value;
   $('close-chat').disabled = !c || c.state === 'closing';
+  $('concern').disabled = !c || c.state === 'closing';
+  $('consent-request').disabled = !live || !online;
+  $('consent-summary').disabled = !live;
   $('available').disabled = !online;
   updateCloseConfirm();
   // A control that just became disabled (the parent left while typing) hands focus on.
@@ -989,6 +1172,526 @@ function renderOverview() {
   document.querySelector('#overview-counselors tbody').replaceChildren(...people);
 }
 
+// ---- concern for a child ------------------------------------------------------------------------------
+
+/**
+ * A chat's concern state: consent: 'none' | 'waiting' | 'accepted' | 'declined', the case
+ * reference once accepted, the last refusal from the server, and the drafts of the summary
+ * and the mandatory report (kept in this page only, per chat).
+ */
+function newConcern() {
+  return {
+    consent: 'none', reference: '', consentError: '', summary: '',
+    report: { what: '', why: '', identifying: '', told: '', how: '' }, reportOpen: false, reportSent: false,
+  };
+}
+
+const REPORT_FIELDS = [['what', 'report-what'], ['why', 'report-why'], ['identifying', 'report-identifying'], ['how', 'report-how']];
+
+function saveConcernDraft(c) {
+  if (!c || !c.concern) return;
+  c.concern.summary = $('consent-summary').value;
+  for (const [k, id] of REPORT_FIELDS) c.concern.report[k] = $(id).value;
+  const told = document.querySelector('input[name="report-told"]:checked');
+  c.concern.report.told = told ? told.value : '';
+  c.concern.reportOpen = !$('report-form').hidden;
+}
+
+function loadConcernDraft(c) {
+  const k = c.concern || (c.concern = newConcern());
+  $('consent-summary').value = k.summary;
+  for (const [key, id] of REPORT_FIELDS) $(id).value = k.report[key];
+  for (const r of document.querySelectorAll('input[name="report-told"]')) r.checked = r.value === k.report.told;
+  clearFieldErrors();
+  $('report-error').textContent = '';
+  setReportFormOpen(k.reportOpen, false);
+}
+
+function clearFieldErrors() {
+  for (const id of ['consent-summary', 'report-what', 'report-why']) setFieldError(id, '');
+  setToldError('');
+}
+
+/** Shows msg beside the field id (its id-error element) and marks the field invalid. */
+function setFieldError(id, msg) {
+  const input = $(id);
+  $(id + '-error').textContent = msg;
+  if (msg) input.setAttribute('aria-invalid', 'true'); else input.removeAttribute('aria-invalid');
+}
+
+function setToldError(msg) {
+  $('report-told-error').textContent = msg;
+  for (const r of document.querySelectorAll('input[name="report-told"]')) {
+    if (msg) r.setAttribute('aria-invalid', 'true'); else r.removeAttribute('aria-invalid');
+  }
+}
+
+/** The concern panel of the selected chat: consent status, report status. */
+function renderConcern() {
+  const c = S.chats.get(S.selected);
+  const k = c && c.concern;
+  const status = $('consent-status');
+  let text = '';
+  if (k && k.consent === 'waiting') text = t('consentWaiting');
+  else if (k && k.consent === 'accepted') text = k.reference ? t('consentAccepted', k.reference) : t('consentAcceptedNoRef');
+  else if (k && k.consent === 'declined') text = t('consentDeclined');
+  if (status.textContent !== text) status.textContent = text;
+  status.classList.toggle('is-done', !!k && (k.consent === 'accepted' || k.consent === 'declined'));
+  const err = k ? k.consentError : '';
+  if ($('consent-error').textContent !== err) $('consent-error').textContent = err;
+  const rs = k && k.reportSent ? t('reportSent') : '';
+  if ($('report-status').textContent !== rs) $('report-status').textContent = rs;
+}
+
+function openConcern() {
+  const c = S.chats.get(S.selected);
+  if (!c) return;
+  $('concern-panel').hidden = false;
+  $('concern').setAttribute('aria-expanded', 'true');
+  renderConcern();
+  loadGuidance();
+  $('concern-title').focus();
+}
+
+/** Hides the panel; focus goes back to the button when asked. */
+function closeConcern(focusButton) {
+  $('concern-panel').hidden = true;
+  $('concern').setAttribute('aria-expanded', 'false');
+  if (focusButton) $('concern').focus();
+}
+
+/** GET /api/concern/guidance in the console's language, cached per language. */
+async function loadGuidance() {
+  const l = lang;
+  const have = S.guidance.get(l);
+  if (have && have !== 'failed') { renderGuidance(); return; }
+  S.guidance.set(l, 'loading');
+  renderGuidance();
+  try {
+    const res = await api('GET', '/api/concern/guidance?lang=' + encodeURIComponent(l));
+    if (res.status === 401) { showLogin(t('sessionExpired')); return; }
+    if (!res.ok || !res.data || typeof res.data !== 'object') throw new Error('guidance');
+    S.guidance.set(l, res.data);
+  } catch {
+    S.guidance.set(l, 'failed');
+  }
+  if (l === lang) renderGuidance();
+}
+
+/** A tel: link for a phone number given as text (digits and a leading +). */
+function telHref(value) {
+  const v = String(value || '').trim();
+  if (!/^\+?[\d\s\-()]{2,}$/.test(v)) return '';
+  return 'tel:' + v.replace(/[^\d+]/g, '');
+}
+
+/** An href we are willing to render: tel:, mailto: and https: only. */
+function safeHref(href) {
+  try {
+    const u = new URL(String(href || ''), location.href);
+    return ['tel:', 'mailto:', 'https:'].includes(u.protocol) ? String(href) : '';
+  } catch { return ''; }
+}
+
+/** Text, a list of texts, a list of {title, text}, or an object of named paths: as elements. */
+function guidanceBlock(v) {
+  if (v === null || v === undefined || v === '') return [];
+  if (typeof v === 'string' || typeof v === 'number') {
+    return String(v).split(/\n{2,}/).map((para) => el('p', { text: para }));
+  }
+  const item = (title, text) => el('li', {}, [
+    title ? el('strong', { text: String(title) }) : null,
+    title && text ? ': ' : null,
+    text ? String(text) : null,
+  ]);
+  if (Array.isArray(v)) {
+    return [el('ul', { class: 'guidance-list' }, v.map((x) => (x && typeof x === 'object'
+      ? item(x.title || x.name || x.label || x.kind || '', x.text || x.description || x.body || x.what || '')
+      : item('', x))))];
+  }
+  if (typeof v === 'object') {
+    return [el('ul', { class: 'guidance-list' }, Object.entries(v).map(([key, text]) => item(
+      DICT.sv['path_' + key] ? t('path_' + key) : key,
+      text && typeof text === 'object' ? (text.text || text.description || '') : text,
+    )))];
+  }
+  return [];
+}
+
+function renderGuidance() {
+  const box = $('concern-guidance');
+  const g = S.guidance.get(lang);
+  box.setAttribute('aria-busy', g === 'loading' ? 'true' : 'false');
+  if (!g || g === 'loading') { box.replaceChildren(el('p', { class: 'muted', text: t('guidanceLoading') })); return; }
+  if (g === 'failed') {
+    box.replaceChildren(el('p', { class: 'form-error' }, [
+      t('guidanceFailed') + ' ', el('a', { href: 'tel:112', text: '112' }),
+    ]));
+    return;
+  }
+  const parts = [];
+  if (g.duty) parts.push(el('h4', { text: t('guidanceDuty') }), ...guidanceBlock(g.duty));
+  if (g.paths) parts.push(el('h4', { text: t('guidancePaths') }), ...guidanceBlock(g.paths));
+  const contacts = [];
+  for (const e of Array.isArray(g.emergency) ? g.emergency : []) {
+    if (!e) continue;
+    const value = String(e.value || e.phone || '');
+    const href = safeHref(e.href) || telHref(value);
+    const label = typeof e.label === 'object' && e.label ? (e.label[lang] || e.label.sv || '') : String(e.label || '');
+    contacts.push(el('li', {}, [
+      label ? el('span', { class: 'contact-label', text: label + ': ' }) : null,
+      href ? el('a', { href, text: value || href.replace(/^tel:/, '') }) : el('span', { text: value }),
+    ]));
+  }
+  const ss = g.social_services;
+  if (ss && (ss.name || ss.phone)) {
+    const href = telHref(ss.phone);
+    contacts.push(el('li', {}, [
+      el('span', { class: 'contact-label', text: String(ss.name || t('guidanceSocial')) + (ss.phone ? ': ' : '') }),
+      ss.phone ? (href ? el('a', { href, text: String(ss.phone) }) : el('span', { text: String(ss.phone) })) : null,
+    ]));
+  }
+  if (!contacts.length) contacts.push(el('li', {}, [el('span', { class: 'contact-label', text: t('emergency112') + ': ' }), el('a', { href: 'tel:112', text: '112' })]));
+  parts.push(el('h4', { text: t('guidanceEmergency') }), el('ul', { class: 'guidance-contacts' }, contacts));
+  box.replaceChildren(...parts);
+}
+
+/** Sends consent_request for the selected chat with the counsellor's summary. */
+function onConsentSubmit(e) {
+  e.preventDefault();
+  const c = S.chats.get(S.selected);
+  if (!c) return;
+  const k = c.concern;
+  const summary = $('consent-summary').value.trim();
+  k.consentError = '';
+  setFieldError('consent-summary', '');
+  if (c.state !== 'active') { k.consentError = t('consentNotLive'); renderConcern(); return; }
+  if (!summary) { setFieldError('consent-summary', t('consentSummaryMissing')); $('consent-summary').focus(); renderConcern(); return; }
+  if ([...summary].length > MAX_SUMMARY) { setFieldError('consent-summary', t('consentSummaryLong')); $('consent-summary').focus(); renderConcern(); return; }
+  if (k.consent === 'waiting') { k.consentError = t('consentAlreadyOpen'); renderConcern(); return; }
+  if (!send({ type: 'consent_request', chat: c.id, summary })) return;
+  S.consentSent = { chat: c.id, at: Date.now(), prev: k.consent, reference: k.reference };
+  k.consent = 'waiting';
+  k.reference = '';
+  c.messages.push({ from: 'system', text: t('consentAskedNote') });
+  renderTranscript();
+  renderConcern();
+}
+
+/**
+ * An error frame soon after our consent_request is its refusal (the server sends
+ * no acknowledgement otherwise): the server's words go beside the consent button.
+ */
+function consentRefused(f) {
+  const sent = S.consentSent;
+  if (!sent || Date.now() - sent.at > CONSENT_ERROR_WINDOW_MS) return false;
+  const code = String(f.code || '');
+  if (!['bad_state', 'not_your_chat', 'too_large', 'bad_request', 'unknown_type'].includes(code)) return false;
+  S.consentSent = null;
+  const c = S.chats.get(sent.chat);
+  if (!c) { showErrorFrame(f); return true; }
+  c.concern.consent = sent.prev === 'waiting' ? 'none' : sent.prev;
+  c.concern.reference = sent.reference;
+  c.concern.consentError = String(f.message || '') || (DICT.sv['err_' + code] ? t('err_' + code) : t('actionFailed'));
+  if (S.selected === c.id) renderConcern();
+  else showAlert(c.concern.consentError);
+  return true;
+}
+
+/** consent_result: the parent answered; shown in the chat and announced. */
+function onConsentResult(f) {
+  const id = String(f.chat || '');
+  const accepted = f.accepted === true;
+  const ref = String(f.reference || '');
+  if (S.consentSent && S.consentSent.chat === id) S.consentSent = null;
+  const c = S.chats.get(id);
+  const who = c ? c.parent : t('parent');
+  const spoken = accepted ? t('annConsentAccepted', who, ref || '–') : t('annConsentDeclined', who);
+  if (!c) { addNotice(() => (accepted ? t('annConsentAccepted', who, ref || '–') : t('annConsentDeclined', who))); return; }
+  c.concern.consent = accepted ? 'accepted' : 'declined';
+  c.concern.reference = ref;
+  c.concern.consentError = '';
+  c.messages.push({ from: 'system', text: accepted ? (ref ? t('consentAccepted', ref) : t('consentAcceptedNoRef')) : t('consentDeclined') });
+  if (S.selected === c.id) { renderTranscript(); renderConcern(); }
+  else { c.unread++; renderChats(); }
+  announce(spoken);
+}
+
+function setReportFormOpen(open, focus) {
+  $('report-form').hidden = !open;
+  $('report-open').setAttribute('aria-expanded', String(open));
+  if (open && focus) $('report-what').focus();
+}
+
+/** POST /api/reports: the draft goes to a supervisor; it is not stored before approval. */
+async function onReportSubmit(e) {
+  e.preventDefault();
+  const c = S.chats.get(S.selected);
+  if (!c || S.reportBusy) return;
+  const what = $('report-what').value.trim();
+  const why = $('report-why').value.trim();
+  const toldInput = document.querySelector('input[name="report-told"]:checked');
+  clearFieldErrors();
+  $('report-error').textContent = '';
+  const bad = [];
+  if (!what) { setFieldError('report-what', t('reportWhatMissing')); bad.push($('report-what')); }
+  if (!why) { setFieldError('report-why', t('reportWhyMissing')); bad.push($('report-why')); }
+  if (!toldInput) { setToldError(t('reportToldMissing')); bad.push($('report-told-yes')); }
+  if (bad.length) { bad[0].focus(); return; }
+  const body = {
+    chat: c.id, what, why, identifying: $('report-identifying').value.trim(),
+    parent_told: toldInput.value, how_told: $('report-how').value.trim(),
+  };
+  S.reportBusy = true;
+  const submit = $('report-submit');
+  submit.setAttribute('aria-disabled', 'true');
+  $('report-status').textContent = t('reportSending');
+  let res;
+  try {
+    res = await api('POST', '/api/reports', body);
+  } catch {
+    res = null;
+  }
+  S.reportBusy = false;
+  submit.removeAttribute('aria-disabled');
+  $('report-status').textContent = '';
+  if (res && res.status === 401) { showLogin(t('sessionExpired')); return; }
+  if (!res || !res.ok) {
+    $('report-error').textContent = (res && res.data && res.data.error) || (res ? t('reportFailed') : t('network'));
+    return;
+  }
+  const target = S.chats.get(c.id);
+  if (target) {
+    target.concern.report = { what: '', why: '', identifying: '', told: '', how: '' };
+    target.concern.reportOpen = false;
+    target.concern.reportSent = true;
+  }
+  if (S.selected === c.id) {
+    loadConcernDraft(c);
+    renderConcern();
+    $('report-open').focus();
+  }
+}
+
+// ---- supervisors: mandatory reports waiting for approval --------------------------------------------------
+
+function startPendingPolling() {
+  if (S.pendingTimer || !S.me) return;
+  loadPending();
+  S.pendingTimer = setInterval(loadPending, PENDING_POLL_MS);
+}
+
+function stopPendingPolling() {
+  clearInterval(S.pendingTimer);
+  S.pendingTimer = 0;
+}
+
+/** GET /api/reports/pending (array, or an object holding one). */
+async function loadPending() {
+  let res;
+  try {
+    res = await api('GET', '/api/reports/pending');
+  } catch {
+    $('pending-error').textContent = t('pendingFailed');
+    return;
+  }
+  if (!S.me) return;
+  if (res.status === 401) { showLogin(t('sessionExpired')); return; }
+  if (res.status === 403) { S.supervisor = false; stopPendingPolling(); renderPending(); return; }
+  const list = Array.isArray(res.data) ? res.data
+    : res.data && (Array.isArray(res.data.reports) ? res.data.reports : Array.isArray(res.data.pending) ? res.data.pending : null);
+  if (!res.ok || !list) { $('pending-error').textContent = t('pendingFailed'); return; }
+  $('pending-error').textContent = '';
+  S.pending = list.filter((r) => r && r.id !== undefined && r.id !== null).map((r) => ({ ...r, id: String(r.id) }));
+  S.pendingLoaded = true;
+  renderPending();
+}
+
+function authorOf(r) {
+  return String(r.author_name || r.author || r.counselor || r.by || '') || t('pendingUnknownAuthor');
+}
+
+function fmtTime(v) {
+  const d = new Date(v || '');
+  if (!v || isNaN(d.getTime())) return '';
+  return new Intl.DateTimeFormat(lang === 'sv' ? 'sv-SE' : 'en-GB', { dateStyle: 'medium', timeStyle: 'short' }).format(d);
+}
+
+/** One pending report, with its whole text and the approve / send back controls. */
+function pendingItem(r) {
+  const id = r.id;
+  const safe = id.replace(/[^A-Za-z0-9_-]/g, '_');
+  const who = authorOf(r);
+  const when = fmtTime(r.created || r.created_at || r.at);
+  const told = String(r.parent_told || '');
+  const rows = [
+    ['fieldWhat', r.what], ['fieldWhy', r.why], ['fieldIdentifying', r.identifying],
+    ['fieldTold', told ? (DICT.sv['told_' + told] ? t('told_' + told) : told) : ''], ['fieldHow', r.how_told],
+  ];
+  if (r.chat_pseudonym || r.parent) rows.unshift(['fieldChat', r.chat_pseudonym || r.parent]);
+  const dl = el('dl', { class: 'report-text' });
+  for (const [key, value] of rows) {
+    if (value === undefined || value === null || value === '') continue;
+    dl.append(el('dt', { text: t(key) }), el('dd', { text: String(value) }));
+  }
+  const own = S.me && r.author && String(r.author) === String(S.me.username);
+  const approve = el('button', { type: 'button', class: 'btn btn-primary approve-report', 'data-id': id, 'aria-label': t('approveLabel', who), text: t('approve') });
+  const reject = el('button', { type: 'button', class: 'btn reject-report', 'data-id': id, 'aria-expanded': 'false', 'aria-controls': 'reject-form-' + safe, 'aria-label': t('rejectLabel', who), text: t('reject') });
+  const reasonId = 'reject-reason-' + safe;
+  const reason = el('textarea', { id: reasonId, class: 'reject-reason', rows: '2', required: true, 'aria-describedby': reasonId + '-error' });
+  const rejectForm = el('form', { id: 'reject-form-' + safe, class: 'reject-form', novalidate: true, hidden: true }, [
+    el('div', { class: 'field' }, [
+      el('label', { for: reasonId, text: t('rejectReason') }), reason,
+      el('p', { id: reasonId + '-error', class: 'field-error' }),
+    ]),
+    el('div', { class: 'inline' }, [
+      el('button', { type: 'submit', class: 'btn btn-danger reject-confirm', text: t('rejectConfirm') }),
+      el('button', { type: 'button', class: 'btn reject-cancel', text: t('cancel') }),
+    ]),
+  ]);
+  const headingId = 'pending-h-' + safe;
+  const li = el('li', { class: 'pending-item', 'data-id': id, 'data-lang': lang }, [
+    el('article', { 'aria-labelledby': headingId }, [
+      el('h3', { id: headingId, text: t('pendingHeading', who) }),
+      when ? el('p', { class: 'muted small', text: t('pendingWritten', when) }) : null,
+      dl,
+      own ? el('p', { class: 'notice', text: t('pendingOwn') }) : null,
+      el('p', { class: 'form-error item-error', role: 'alert' }),
+      el('div', { class: 'inline' }, [approve, reject]),
+      rejectForm,
+    ]),
+  ]);
+  approve.addEventListener('click', () => approveReport(id, li));
+  reject.addEventListener('click', () => toggleReject(li, true));
+  rejectForm.querySelector('.reject-cancel').addEventListener('click', () => toggleReject(li, false));
+  rejectForm.addEventListener('submit', (e) => { e.preventDefault(); rejectReport(id, li); });
+  return li;
+}
+
+function toggleReject(li, open) {
+  const form = li.querySelector('.reject-form');
+  const btn = li.querySelector('.reject-report');
+  form.hidden = !open;
+  btn.setAttribute('aria-expanded', String(open));
+  if (open) form.querySelector('.reject-reason').focus(); else btn.focus();
+}
+
+/** The pending list, keyed by id so focus and a half-written reason survive each poll. */
+function renderPending() {
+  const box = $('pending-reports');
+  box.hidden = !S.supervisor || !S.me;
+  if (box.hidden) return;
+  const list = $('pending-list');
+  const existing = new Map([...list.children].map((li) => [li.dataset.id, li]));
+  S.pending.forEach((r, i) => {
+    let li = existing.get(r.id);
+    if (li && li.dataset.lang !== lang) {
+      // A language switch: rebuild, keeping a reason being written.
+      const reason = li.querySelector('.reject-reason').value;
+      const open = !li.querySelector('.reject-form').hidden;
+      const fresh = pendingItem(r);
+      fresh.querySelector('.reject-reason').value = reason;
+      fresh.querySelector('.reject-form').hidden = !open;
+      fresh.querySelector('.reject-report').setAttribute('aria-expanded', String(open));
+      li.replaceWith(fresh);
+      li = fresh;
+    }
+    if (!li) li = pendingItem(r);
+    existing.delete(r.id);
+    if (list.children[i] !== li) list.insertBefore(li, list.children[i] || null);
+  });
+  for (const [id, li] of existing) {
+    if (S.pendingBusy.has(id)) continue; // an answer is on its way; it removes the item itself
+    removePendingItem(li);
+  }
+  $('pending-empty').hidden = !S.pendingLoaded || list.children.length > 0;
+  $('pending-count').textContent = list.children.length ? `(${list.children.length})` : '';
+}
+
+function removePendingItem(li) {
+  const hadFocus = li.contains(document.activeElement);
+  li.remove();
+  if (hadFocus) {
+    const next = document.querySelector('#pending-list .approve-report');
+    (next || $('pending-title')).focus();
+  }
+}
+
+async function pendingAction(id, li, path, body, onOk) {
+  if (S.pendingBusy.has(id)) return;
+  S.pendingBusy.add(id);
+  const err = li.querySelector('.item-error');
+  err.textContent = '';
+  $('pending-status').textContent = t('working');
+  let res;
+  try {
+    res = await api('POST', path, body);
+  } catch {
+    res = null;
+  }
+  S.pendingBusy.delete(id);
+  $('pending-status').textContent = '';
+  if (res && res.status === 401) { showLogin(t('sessionExpired')); return; }
+  if (!res || !res.ok) {
+    // 403 on one's own report, 404 when someone else already decided: the server's words.
+    err.textContent = (res && res.data && res.data.error) || (res ? t('actionFailed') : t('network'));
+    if (res && res.status === 404) loadPending();
+    return;
+  }
+  S.pending = S.pending.filter((r) => r.id !== id);
+  $('pending-status').textContent = onOk(res);
+  removePendingItem(li);
+  renderPending();
+}
+
+function approveReport(id, li) {
+  pendingAction(id, li, '/api/reports/' + encodeURIComponent(id) + '/approve', undefined,
+    (res) => (res.data && res.data.reference ? t('approved', String(res.data.reference)) : t('approvedNoRef')));
+}
+
+function rejectReport(id, li) {
+  const box = li.querySelector('.reject-reason');
+  const msg = li.querySelector('#' + CSS.escape(box.id + '-error'));
+  const reason = box.value.trim();
+  if (!reason) {
+    msg.textContent = t('rejectReasonMissing');
+    box.setAttribute('aria-invalid', 'true');
+    box.focus();
+    return;
+  }
+  msg.textContent = '';
+  box.removeAttribute('aria-invalid');
+  pendingAction(id, li, '/api/reports/' + encodeURIComponent(id) + '/reject', { reason }, () => t('rejected'));
+}
+
+// ---- case notices (case_status and report decisions) ---------------------------------------------------
+
+/** Adds a dismissable notice and says it aloud. text is a function, for a language switch. */
+function addNotice(text) {
+  const id = ++S.noticeSeq;
+  S.notices.push({ id, text });
+  renderNotices();
+  announce(text());
+}
+
+function renderNotices() {
+  const list = $('case-notices');
+  list.hidden = S.notices.length === 0;
+  list.replaceChildren(...S.notices.map((n) => {
+    const btn = el('button', { type: 'button', class: 'btn btn-small', text: t('dismiss'), 'aria-label': t('dismiss') + ': ' + n.text() });
+    btn.addEventListener('click', () => dismissNotice(n.id));
+    return el('li', { class: 'case-notice', 'data-id': String(n.id) }, [el('span', { text: n.text() }), btn]);
+  }));
+}
+
+function dismissNotice(id) {
+  const i = S.notices.findIndex((n) => n.id === id);
+  S.notices.splice(i, 1);
+  renderNotices();
+  const next = document.querySelector('#case-notices button');
+  (next || $('main')).focus();
+}
+
 // ---- wiring ------------------------------------------------------------------------------------------------
 
 function wire() {
@@ -1013,6 +1716,24 @@ function wire() {
   $('close-cancel').addEventListener('click', cancelClose);
   $('close-form').addEventListener('submit', onCloseSubmit);
   $('topics').addEventListener('change', updateCloseConfirm);
+  $('concern').addEventListener('click', () => ($('concern-panel').hidden ? openConcern() : closeConcern(true)));
+  $('concern-close').addEventListener('click', () => closeConcern(true));
+  $('consent-form').addEventListener('submit', onConsentSubmit);
+  $('consent-summary').addEventListener('input', () => {
+    if ($('consent-summary').hasAttribute('aria-invalid') && $('consent-summary').value.trim()) setFieldError('consent-summary', '');
+  });
+  $('report-open').addEventListener('click', () => {
+    const open = $('report-form').hidden;
+    setReportFormOpen(open, open);
+    const c = S.chats.get(S.selected);
+    if (c && open) { c.concern.reportSent = false; renderConcern(); }
+  });
+  $('report-cancel').addEventListener('click', () => { setReportFormOpen(false); $('report-open').focus(); });
+  $('report-form').addEventListener('submit', onReportSubmit);
+  for (const id of ['report-what', 'report-why']) {
+    $(id).addEventListener('input', () => { if ($(id).value.trim()) setFieldError(id, ''); });
+  }
+  $('report-told-group').addEventListener('change', () => setToldError(''));
   setInterval(tick, 1000);
 }
 

@@ -1,0 +1,222 @@
+package consent
+
+import (
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// newTrail writes n audit entries to a fresh database.
+func newTrail(t *testing.T, n int) *bolt.DB {
+	t.Helper()
+	db, _ := openTestDB(t)
+	at := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+	for i := range n {
+		err := db.Update(func(tx *bolt.Tx) error {
+			return Append(tx, at.Add(time.Duration(i)*time.Minute), "ida", ActionOpened, "ORO-ABCD1234")
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return db
+}
+
+func rawEntry(t *testing.T, db *bolt.DB, seq uint64) AuditEntry {
+	t.Helper()
+	var e AuditEntry
+	db.View(func(tx *bolt.Tx) error {
+		return json.Unmarshal(tx.Bucket(bucketAudit).Get(seqKey(seq)), &e)
+	})
+	return e
+}
+
+func putRaw(t *testing.T, db *bolt.DB, e AuditEntry) {
+	t.Helper()
+	v, _ := json.Marshal(e)
+	if err := db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketAudit).Put(seqKey(e.Seq), v) }); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func deleteRaw(t *testing.T, db *bolt.DB, seqs ...uint64) {
+	t.Helper()
+	err := db.Update(func(tx *bolt.Tx) error {
+		for _, s := range seqs {
+			if err := tx.Bucket(bucketAudit).Delete(seqKey(s)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// wantBad checks that Verify fails naming seq, with a problem mentioning word.
+func wantBad(t *testing.T, db *bolt.DB, seq uint64, word string) {
+	t.Helper()
+	_, err := Verify(db)
+	var ve *VerifyError
+	if !errors.As(err, &ve) {
+		t.Fatalf("Verify = %v, want a VerifyError", err)
+	}
+	if ve.Seq != seq || !strings.Contains(ve.Error(), word) {
+		t.Fatalf("Verify = %v, want entry %d %s", err, seq, word)
+	}
+}
+
+func TestAudit_GoodTrailVerifies(t *testing.T) {
+	db := newTrail(t, 7)
+	n, err := Verify(db)
+	if err != nil || n != 7 {
+		t.Fatalf("Verify = %d, %v", n, err)
+	}
+	e := rawEntry(t, db, 3)
+	if e.Seq != 3 || e.Actor != "ida" || e.Action != ActionOpened || e.Reference != "ORO-ABCD1234" ||
+		e.Prev != rawEntry(t, db, 2).Hash || len(e.Hash) != 64 || e.At != "2026-11-20T10:02:00Z" {
+		t.Fatalf("entry = %+v", e)
+	}
+	if rawEntry(t, db, 1).Prev != strings.Repeat("0", 64) {
+		t.Fatal("the first entry does not start from zeros")
+	}
+	seq, hash, err := Head(db)
+	if err != nil || seq != 7 || hash != rawEntry(t, db, 7).Hash {
+		t.Fatalf("Head = %d %s %v", seq, hash, err)
+	}
+	// An empty database has an empty, valid trail.
+	empty, _ := openTestDB(t)
+	if n, err := Verify(empty); n != 0 || err != nil {
+		t.Fatalf("Verify(empty) = %d, %v", n, err)
+	}
+}
+
+func TestAudit_Refuses(t *testing.T) {
+	db := newTrail(t, 1)
+	err := db.Update(func(tx *bolt.Tx) error { return Append(tx, time.Now(), "ida", "read_secretly", "x") })
+	if err == nil {
+		t.Error("an unknown action was appended")
+	}
+	err = db.Update(func(tx *bolt.Tx) error { return Append(tx, time.Now(), "", ActionOpened, "x") })
+	if err == nil {
+		t.Error("an entry without an actor was appended")
+	}
+}
+
+func TestAudit_EditedEntry(t *testing.T) {
+	db := newTrail(t, 5)
+	e := rawEntry(t, db, 3)
+	e.Actor = "mallory"
+	putRaw(t, db, e)
+	wantBad(t, db, 3, "edited")
+}
+
+func TestAudit_EditedEntryWithRecomputedHash(t *testing.T) {
+	db := newTrail(t, 5)
+	e := rawEntry(t, db, 2)
+	e.At = "2026-01-01T00:00:00Z"
+	e.Hash, _ = e.computeHash()
+	putRaw(t, db, e)
+	wantBad(t, db, 3, "broken link")
+}
+
+func TestAudit_EditedLastEntryWithRecomputedHash(t *testing.T) {
+	db := newTrail(t, 5)
+	e := rawEntry(t, db, 5)
+	e.Action = ActionClosed
+	e.Hash, _ = e.computeHash()
+	putRaw(t, db, e)
+	wantBad(t, db, 5, "head")
+}
+
+func TestAudit_EditedSeq(t *testing.T) {
+	db := newTrail(t, 3)
+	e := rawEntry(t, db, 2)
+	e.Seq = 9
+	v, _ := json.Marshal(e)
+	db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketAudit).Put(seqKey(2), v) })
+	wantBad(t, db, 2, "edited")
+}
+
+func TestAudit_GarbageEntry(t *testing.T) {
+	db := newTrail(t, 3)
+	db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketAudit).Put(seqKey(2), []byte("{}x")) })
+	wantBad(t, db, 2, "edited")
+}
+
+func TestAudit_DeletedEntry(t *testing.T) {
+	db := newTrail(t, 6)
+	deleteRaw(t, db, 4)
+	wantBad(t, db, 4, "deleted")
+}
+
+func TestAudit_DeletedFirstEntries(t *testing.T) {
+	db := newTrail(t, 6)
+	deleteRaw(t, db, 1, 2)
+	wantBad(t, db, 1, "entries 1 to 2 were deleted")
+}
+
+func TestAudit_DeletedEntryAndRelinked(t *testing.T) {
+	// Delete entry 3 and renumber the rest so that the numbers have no gap:
+	// the links give it away.
+	db := newTrail(t, 5)
+	e4, e5 := rawEntry(t, db, 4), rawEntry(t, db, 5)
+	deleteRaw(t, db, 3, 4, 5)
+	e4.Seq, e5.Seq = 3, 4
+	putRaw(t, db, e4)
+	putRaw(t, db, e5)
+	wantBad(t, db, 3, "broken link")
+}
+
+func TestAudit_TruncatedTail(t *testing.T) {
+	db := newTrail(t, 6)
+	deleteRaw(t, db, 5, 6)
+	wantBad(t, db, 5, "cut off")
+}
+
+func TestAudit_TruncatedEverything(t *testing.T) {
+	db := newTrail(t, 3)
+	deleteRaw(t, db, 1, 2, 3)
+	wantBad(t, db, 1, "cut off")
+}
+
+func TestAudit_HeadDeleted(t *testing.T) {
+	db := newTrail(t, 3)
+	db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketAuditMeta).Delete(keyAuditHead) })
+	wantBad(t, db, 3, "head")
+}
+
+func TestAudit_EntryAddedBehindTheTrailsBack(t *testing.T) {
+	db := newTrail(t, 3)
+	e := rawEntry(t, db, 3)
+	forged := AuditEntry{Seq: 4, At: e.At, Actor: "mallory", Action: ActionOpened, Reference: "ORO-ABCD1234", Prev: e.Hash}
+	forged.Hash, _ = forged.computeHash()
+	putRaw(t, db, forged)
+	wantBad(t, db, 4, "outside")
+}
+
+func TestAudit_AppendAfterTruncationStillCaught(t *testing.T) {
+	db := newTrail(t, 4)
+	deleteRaw(t, db, 4)
+	db.Update(func(tx *bolt.Tx) error { return Append(tx, time.Now(), "ida", ActionOpened, "ORO-ABCD1234") })
+	wantBad(t, db, 4, "deleted")
+}
+
+// A service's trail holds who and what, never content.
+func TestAudit_NoContent(t *testing.T) {
+	h := newHarness(t)
+	ref, code := h.createConsented(t)
+	h.svc.Withdraw(ref, code)
+	trail, _ := AuditTrail(h.db, ref)
+	raw, _ := json.Marshal(trail)
+	for _, s := range []string{testDetails.Name, testDetails.Contact, code, testSummary} {
+		if strings.Contains(string(raw), s) {
+			t.Fatalf("the audit trail holds %q", s)
+		}
+	}
+}
