@@ -12,6 +12,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/chromedp"
+
+	bt "parentline/internal/browsertest"
 	"parentline/mail/mailtest"
 )
 
@@ -229,5 +232,106 @@ func TestConcern_EndToEnd(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "intact") {
 		t.Fatalf("audit verify said %q", out.String())
+	}
+}
+
+// TestBrowser_ConcernPages: the consent dialog and its receipt in the widget,
+// the concern panel and report form in the console, the intake view opening
+// a case in the browser with the reader's key file, and the withdrawal page —
+// all as people use them, each state checked by axe.
+func TestBrowser_ConcernPages(t *testing.T) {
+	browser := bt.Start(t)
+	privKey, pubKey := newIntakeKey(t)
+	data := t.TempDir()
+	addUser(t, data, "anna", "Anna", "counselor", staffPassword)
+	addUser(t, data, "ines", "Ines", "intake", staffPassword)
+	ts := startServer(t, data, "--intake-key", pubKey)
+
+	console := browser.Tab(t)
+	consoleLogin(console, ts.base, "anna")
+	parent := browser.Tab(t)
+	openWidget(parent, ts.base)
+	startWidgetChat(parent, "young")
+	console.WaitFor("the waiting parent", "document.querySelectorAll('#queue li').length === 1")
+	console.Do("take the chat", chromedp.Click(chromedp.ID("take-next")), chromedp.WaitVisible(chromedp.ID("concern")))
+
+	console.Do("open the concern panel", chromedp.Click(chromedp.ID("concern")), chromedp.WaitVisible(chromedp.ID("concern-panel")))
+	console.WaitFor("the guidance", bt.TextContains("#concern-guidance", "112"))
+	console.Axe("console concern panel")
+	console.Screenshot("console-concern")
+	console.Do("ask for consent",
+		chromedp.SendKeys(chromedp.ID("consent-summary"), "Föräldern beskriver mycket bråk hemma och vill ha stöd."),
+		chromedp.Click(chromedp.ID("consent-request")),
+	)
+
+	parent.WaitFor("the consent dialog", bt.Visible("#pl-consent"))
+	parent.WaitFor("focus inside the dialog", "document.getElementById('pl-consent').contains(document.activeElement)")
+	parent.Axe("widget consent dialog")
+	parent.Screenshot("consent-dialog")
+	parent.Do("consent with a contact",
+		chromedp.SendKeys(chromedp.ID("pl-c-name"), "Kim Åström"),
+		chromedp.SendKeys(chromedp.ID("pl-c-contact"), "070-123 45 67"),
+		chromedp.SendKeys(chromedp.ID("pl-c-help"), "Samtal om hur vi kan få det lugnare hemma"),
+		chromedp.Click(chromedp.ID("pl-c-accept")),
+	)
+	parent.WaitFor("the receipt", bt.Visible("#pl-c-receipt")+" && /ORO-/.test(document.getElementById('pl-c-ref').textContent)")
+	ref := strings.TrimSpace(bt.Eval[string](parent, "document.getElementById('pl-c-ref').textContent"))
+	code := strings.TrimSpace(bt.Eval[string](parent, "document.getElementById('pl-c-code').textContent"))
+	parent.Axe("widget consent receipt")
+	parent.Screenshot("consent-receipt")
+	console.WaitFor("the consent result", bt.TextContains("body", ref))
+
+	console.Do("the report form", chromedp.Click(chromedp.ID("report-open")), chromedp.WaitVisible(chromedp.ID("report-form")))
+	console.Axe("console report form")
+	console.Screenshot("console-report-form")
+
+	intake := browser.Tab(t)
+	intake.Do("intake login",
+		chromedp.Navigate(ts.base+"/intake/"),
+		chromedp.WaitVisible(chromedp.ID("login-username")),
+		chromedp.SendKeys(chromedp.ID("login-username"), "ines"),
+		chromedp.SendKeys(chromedp.ID("login-password"), staffPassword),
+		chromedp.Click(chromedp.ID("login-submit")),
+		chromedp.WaitVisible(chromedp.ID("key-file")),
+	)
+	intake.WaitFor("the case in the list", bt.TextContains("#cases-table", ref))
+	intake.Axe("intake case list")
+	intake.Do("load the key file", chromedp.SetUploadFiles(chromedp.ID("key-file"), []string{privKey}))
+	intake.Do("open the case", chromedp.Click(chromedp.CSS(`.open-case[data-ref="`+ref+`"]`)))
+	intake.WaitFor("the decrypted case", bt.TextContains("#case-content", "Kim Åström")+" && "+bt.TextContains("#case-content", "bråk hemma"))
+	intake.Axe("intake case opened")
+	intake.Screenshot("intake-case")
+	intake.Do("acknowledge", chromedp.Click(chromedp.ID("status-received")))
+	console.WaitFor("the counsellor is told", bt.TextContains("#case-notices", ref))
+
+	withdraw := browser.Tab(t)
+	withdraw.Do("withdrawal page", chromedp.Navigate(ts.base+"/consent/"), chromedp.WaitVisible(chromedp.ID("w-form")))
+	withdraw.Axe("withdrawal page")
+	withdraw.Do("a wrong code",
+		chromedp.SendKeys(chromedp.ID("w-reference"), ref),
+		chromedp.SendKeys(chromedp.ID("w-code"), "AAAA-BBBB-CCCC"),
+		chromedp.Click(chromedp.ID("w-submit")),
+	)
+	withdraw.WaitFor("the refusal", "document.getElementById('w-error').textContent.trim() !== ''")
+	withdraw.Axe("withdrawal page, refused")
+	bt.Eval[bool](withdraw, "(() => { const e = document.getElementById('w-code'); e.value = ''; e.focus(); return true; })()")
+	withdraw.Do("the right code",
+		chromedp.SendKeys(chromedp.ID("w-code"), code),
+		chromedp.Click(chromedp.ID("w-submit")),
+	)
+	withdraw.WaitFor("withdrawn", "document.getElementById('w-result').textContent.trim() !== ''")
+	withdraw.Axe("withdrawal page, done")
+	withdraw.Screenshot("withdrawn")
+	waitStatus := func() string {
+		resp, err := login(t, ts.base, "ines", staffPassword).Get(ts.base + "/api/cases")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return string(b)
+	}
+	if list := waitStatus(); !strings.Contains(list, `"withdrawn"`) {
+		t.Fatalf("case list after withdrawal: %s", list)
 	}
 }
