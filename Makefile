@@ -10,10 +10,13 @@ AXE_DIR := internal/browsertest/axe
 build:
 	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/parentline
 
-## run: start the whole service on 127.0.0.1:8080 with data in ./data (chat open around the clock, demo statistics)
+## run: start the whole service on 127.0.0.1:8080 with data in ./data (chat open around the clock, demo statistics,
+##      a development intake key pair in ./data/dev-intake)
 run: build
 	./$(BIN) stats seed-demo --data ./data --if-empty
-	./$(BIN) serve --addr 127.0.0.1:8080 --data ./data --hours always --log-format pretty
+	@ls data/dev-intake/*.pub.pem >/dev/null 2>&1 || ./$(BIN) keys new --out ./data/dev-intake
+	./$(BIN) serve --addr 127.0.0.1:8080 --data ./data --hours always --log-format pretty \
+		--intake-key "$$(ls data/dev-intake/*.pub.pem | head -n 1)"
 
 ## test: vet and every test (browser tests in headless Chromium included), with the race detector
 test: axe tools
