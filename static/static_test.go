@@ -277,9 +277,9 @@ func TestStats_PageHasItsControls(t *testing.T) {
 	ids := []string{
 		"login-form", "login-username", "login-password", "login-submit", "login-error", "logout", "lang",
 		"denied-view", "report-form", "from", "to", "period", "by", "source", "show", "demo-banner",
-		"report-status", "topics-table", "flow-table", "waits-table", "heatmap-table",
+		"report-status", "topics-table", "flow-table", "waits-table", "heatmap-table", "escalations-table",
 	}
-	for _, kind := range []string{"topics", "flow", "waits", "heatmap"} {
+	for _, kind := range []string{"topics", "flow", "waits", "heatmap", "escalations"} {
 		ids = append(ids, "download-"+kind+"-csv", "download-"+kind+"-json", kind+"-charts", kind+"-error")
 	}
 	for _, id := range ids {
@@ -319,7 +319,7 @@ func TestStats_ScriptFindsItsElements(t *testing.T) {
 	for _, m := range regexp.MustCompile(`\$\('([A-Za-z0-9_-]+)'\)`).FindAllStringSubmatch(string(js), -1) {
 		ids[m[1]] = true
 	}
-	for _, kind := range []string{"topics", "flow", "waits", "heatmap"} {
+	for _, kind := range []string{"topics", "flow", "waits", "heatmap", "escalations"} {
 		for _, suffix := range []string{"-section", "-error", "-note", "-charts", "-table", "-caption", "-title"} {
 			ids[kind+suffix] = true
 		}

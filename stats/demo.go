@@ -19,8 +19,10 @@ import (
 // SeedDemo replaces the demo counters with made-up ones for every day from
 // from to to (calendar dates), deterministic for a seed: about 20–60 chats a
 // day, fewer at weekends and in summer, most in the evening, each answered or
-// abandoned the same day, answered ones closed with one to three topics. It
-// never touches the live buckets.
+// abandoned the same day, answered ones closed with one to three topics; and a
+// few cases escalated to social services a month (with consent or as a report
+// of concern), fewer for a month only partly in the range. It never touches
+// the live buckets.
 func SeedDemo(db *bolt.DB, topics []string, from, to time.Time, seed int64) error {
 	if len(topics) == 0 {
 		return errors.New("stats: seed demo: no topics")
@@ -40,7 +42,7 @@ func SeedDemo(db *bolt.DB, topics []string, from, to time.Time, seed int64) erro
 
 	rng := rand.New(rand.NewPCG(uint64(seed), 0x7061726e656c696e)) // "parnelin"
 	counts := map[string]map[string]uint64{
-		nameTallies: {}, nameFlow: {}, nameWaits: {}, nameHours: {},
+		nameTallies: {}, nameFlow: {}, nameWaits: {}, nameHours: {}, nameEsc: {},
 	}
 	weekdayFactor := [7]float64{1.15, 1.1, 1.05, 1.0, 0.85, 0.6, 0.8} // Monday first
 	monthFactor := [12]float64{1.1, 1.05, 1.0, 0.95, 0.9, 0.75, 0.6, 0.85, 1.1, 1.1, 1.15, 0.9}
@@ -97,8 +99,31 @@ func SeedDemo(db *bolt.DB, topics []string, from, to time.Time, seed int64) erro
 		}
 	}
 
+	// Escalations draw from a stream of their own, so the daily counters
+	// stay what they were for a seed.
+	erng := rand.New(rand.NewPCG(uint64(seed), 0x657363616c617465)) // "escalate"
+	for m := periodStart(ptMonth, first); !m.After(last); m = m.AddDate(0, 1, 0) {
+		end := m.AddDate(0, 1, -1)
+		lo, hi := m, end
+		if lo.Before(first) {
+			lo = first
+		}
+		if hi.After(last) {
+			hi = last
+		}
+		share := (hi.Sub(lo).Hours()/24 + 1) / (end.Sub(m).Hours()/24 + 1)
+		f := monthFactor[m.Month()-1] * share
+		month := m.Format("2006-01")
+		for i, kind := range escalationKinds {
+			mean := [...]float64{9, 6}[i] * f // consented, mandatory
+			if n := demoPoisson(erng, mean); n > 0 {
+				counts[nameEsc][month+"|"+kind] = uint64(n)
+			}
+		}
+	}
+
 	return db.Update(func(tx *bolt.Tx) error {
-		for _, name := range []string{nameTallies, nameFlow, nameWaits, nameHours} {
+		for _, name := range []string{nameTallies, nameFlow, nameWaits, nameHours, nameEsc} {
 			bname := []byte(demoPrefix + name)
 			if tx.Bucket(bname) != nil {
 				if err := tx.DeleteBucket(bname); err != nil {
@@ -169,6 +194,17 @@ func demoPick(rng *rand.Rand, weights []float64) int {
 		x -= w
 	}
 	return len(weights) - 1
+}
+
+// demoPoisson draws a count with the given mean (Knuth's method; means here
+// are small).
+func demoPoisson(rng *rand.Rand, mean float64) int {
+	limit := math.Exp(-mean)
+	n := 0
+	for p := rng.Float64(); p > limit; p *= rng.Float64() {
+		n++
+	}
+	return n
 }
 
 // HasDemo reports whether demo counters exist.

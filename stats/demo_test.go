@@ -36,7 +36,7 @@ func repDump(t *testing.T, db *bolt.DB, names ...string) map[string]map[string]u
 	return out
 }
 
-var demoBuckets = []string{"demo_tallies", "demo_tally_flow", "demo_tally_waits", "demo_tally_hours"}
+var demoBuckets = []string{"demo_tallies", "demo_tally_flow", "demo_tally_waits", "demo_tally_hours", "demo_tally_escalations"}
 
 func TestDemo_DeterministicAndApart(t *testing.T) {
 	topics := []string{"sleep", "food", "school", "screens", "other"}
@@ -211,6 +211,27 @@ func TestDemo_Plausible(t *testing.T) {
 		t.Errorf("July %d, November %d: no summer dip", july, nov)
 	}
 
+	// A few escalations to social services a month, of both kinds, more
+	// often with consent than as reports of concern.
+	perKind := map[string]uint64{}
+	perMonthEsc := map[string]uint64{}
+	for k, v := range d["demo_tally_escalations"] {
+		f := strings.Split(k, "|")
+		if len(f) != 2 || len(f[0]) != 7 || (f[1] != "consented" && f[1] != "mandatory") || !strings.HasPrefix(f[0], "2025-") {
+			t.Fatalf("escalation key %q", k)
+		}
+		perKind[f[1]] += v
+		perMonthEsc[f[0]] += v
+	}
+	for m, n := range perMonthEsc {
+		if n > 35 {
+			t.Errorf("%s: %d escalations", m, n)
+		}
+	}
+	if len(perMonthEsc) < 10 || perKind["consented"] <= perKind["mandatory"] || perKind["mandatory"] == 0 || perKind["consented"] > 200 {
+		t.Errorf("escalations: %v over %d months", perKind, len(perMonthEsc))
+	}
+
 	// The reports read it as demo data; live reports see nothing.
 	tp := mustTopicsStore(t, db)
 	r := mustReporter(t, db, tp, 5)
@@ -227,5 +248,12 @@ func TestDemo_Plausible(t *testing.T) {
 	}
 	if live.Totals[0].Status != StatusExact {
 		t.Errorf("live report sees demo data: %+v", live.Totals[0])
+	}
+	esc, err := r.Escalations(Query{From: repDate(2025, 1, 1), To: repDate(2025, 12, 31), Period: "year", Source: SourceDemo})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if esc.Totals[0].Status != StatusPerturbed || *esc.Totals[0].Count < 30 {
+		t.Errorf("demo escalations: %+v", esc.Totals[0])
 	}
 }

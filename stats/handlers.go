@@ -44,6 +44,11 @@ func (r *Reporter) HandleHeatmap(w http.ResponseWriter, req *http.Request) {
 	r.serve(w, req, r.Heatmap)
 }
 
+// HandleEscalations serves GET /api/stats/escalations.
+func (r *Reporter) HandleEscalations(w http.ResponseWriter, req *http.Request) {
+	r.serve(w, req, r.Escalations)
+}
+
 // serve reads the query (from, to, period, by, source, format, lang), runs the
 // report and writes it as JSON or CSV. The caller checks the role.
 func (r *Reporter) serve(w http.ResponseWriter, req *http.Request, report func(Query) (Report, error)) {
@@ -127,7 +132,7 @@ func CSVFilename(rep Report) string {
 }
 
 // writeCSV writes the report's numbers as plain CSV: a header row, then one
-// row per cell (and per total, for topics), each with its status; an empty
+// row per cell (and per total, for topics and escalations), each with its status; an empty
 // count is a suppressed one. Demo data gets a "source" column saying demo.
 func (r *Reporter) writeCSV(w http.ResponseWriter, rep Report, lang string) {
 	h := w.Header()
@@ -151,6 +156,8 @@ func (r *Reporter) writeCSV(w http.ResponseWriter, rep Report, lang string) {
 		header = []string{"period", "audience", "event", "count", "status"}
 	case "waits":
 		header = []string{"period", "audience", "bucket", "count", "status"}
+	case "escalations":
+		header = []string{"period", "kind", "count", "status"}
 	default:
 		header = []string{"period", "weekday", "hour", "count", "status"}
 	}
@@ -166,6 +173,8 @@ func (r *Reporter) writeCSV(w http.ResponseWriter, rep Report, lang string) {
 			write(c.Period, c.Audience, c.Event, countText(c.Count), c.Status)
 		case "waits":
 			write(c.Period, c.Audience, c.Bucket, countText(c.Count), c.Status)
+		case "escalations":
+			write(c.Period, c.Kind, countText(c.Count), c.Status)
 		default:
 			hour := ""
 			if c.Hour != nil {
@@ -175,6 +184,10 @@ func (r *Reporter) writeCSV(w http.ResponseWriter, rep Report, lang string) {
 		}
 	}
 	for _, t := range rep.Totals {
+		if rep.kind == "escalations" {
+			write(t.Period, dimAll, countText(t.Count), t.Status)
+			continue
+		}
 		write(t.Period, dimAll, csvSafe(r.topicName(dimAll, lang)), dimAll, countText(t.Count), t.Status)
 	}
 	cw.Flush()

@@ -27,6 +27,11 @@ func statsServer(t *testing.T) (*Reporter, repCounters, *httptest.Server) {
 		}
 	}
 	live.add(nameTallies, "2026-02-11|young|separation", 2) // a small cell
+	live.add(nameEsc, "2026-01|consented", 9)
+	live.add(nameEsc, "2026-01|mandatory", 2) // a small cell
+	live.add(nameEsc, "2026-02|consented", 7)
+	live.add(nameEsc, "2026-03|mandatory", 6)
+	live.add(nameEsc, "2026-03|other", 4) // a kind the reports do not know
 	live.write(t, db, "")
 	demo := repCounters{}
 	for d := repDate(2026, 1, 1); d.Before(repDate(2026, 4, 1)); d = d.AddDate(0, 0, 1) {
@@ -34,6 +39,7 @@ func statsServer(t *testing.T) (*Reporter, repCounters, *httptest.Server) {
 			demo.chat(d, 19, "young", "gt30", "school")
 		}
 	}
+	demo.add(nameEsc, "2026-02|consented", 30)
 	demo.write(t, db, demoPrefix)
 	r := mustReporter(t, db, tp, 5)
 	mux := http.NewServeMux()
@@ -41,6 +47,7 @@ func statsServer(t *testing.T) (*Reporter, repCounters, *httptest.Server) {
 	mux.HandleFunc("GET /api/stats/flow", r.HandleFlow)
 	mux.HandleFunc("GET /api/stats/waits", r.HandleWaits)
 	mux.HandleFunc("GET /api/stats/heatmap", r.HandleHeatmap)
+	mux.HandleFunc("GET /api/stats/escalations", r.HandleEscalations)
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	return r, live, srv
@@ -229,6 +236,137 @@ func TestHandlers_CSV(t *testing.T) {
 	}
 }
 
+// TestHandlers_Escalations: cases escalated to social services per period and
+// kind, with totals, protected like every other number; CSV; week refused.
+func TestHandlers_Escalations(t *testing.T) {
+	r, live, srv := statsServer(t)
+	resp, body := repGet(t, srv.URL+"/api/stats/escalations?from=2026-01-01&to=2026-03-31&period=month")
+	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+		t.Fatalf("%d %s: %s", resp.StatusCode, resp.Header.Get("Content-Type"), body)
+	}
+	m := decodeReport(t, body)
+	if got := keysOf(m); !slices.Equal(got, []string{"cells", "from", "k", "period", "source", "to", "totals"}) {
+		t.Errorf("report keys %v", got)
+	}
+	if m["k"] != 5.0 || m["source"] != "live" || m["from"] != "2026-01-01" || m["to"] != "2026-03-31" || m["period"] != "month" {
+		t.Errorf("header: %v %v %v %v %v", m["k"], m["source"], m["from"], m["to"], m["period"])
+	}
+	tr := &truth{c: live}
+	check := func(key string, cell map[string]any) {
+		t.Helper()
+		v := tr.of(t, key)
+		switch cell["status"] {
+		case StatusExact:
+			if v != 0 || cell["count"] != 0.0 {
+				t.Errorf("%s: %v, truth %d", key, cell, v)
+			}
+		case StatusPerturbed:
+			if want := v + noiseFor(r.secret, key, v); cell["count"] != float64(want) || want < 5 {
+				t.Errorf("%s: %v, the cell key gives %d", key, cell, want)
+			}
+		case StatusSuppressed:
+			if cell["count"] != nil || v < 1 {
+				t.Errorf("%s: %v, truth %d", key, cell, v)
+			}
+		default:
+			t.Errorf("%s: status %v", key, cell["status"])
+		}
+	}
+	cells := m["cells"].([]any)
+	var order []string
+	for _, c := range cells {
+		cell := c.(map[string]any)
+		if got := keysOf(cell); !slices.Equal(got, []string{"count", "kind", "period", "status"}) {
+			t.Fatalf("cell keys %v", got)
+		}
+		order = append(order, cell["period"].(string)+"|"+cell["kind"].(string))
+		check("escalations|"+cell["period"].(string)+"|kind="+cell["kind"].(string), cell)
+	}
+	want := []string{"2026-01|consented", "2026-01|mandatory", "2026-02|consented", "2026-02|mandatory", "2026-03|consented", "2026-03|mandatory"}
+	if !slices.Equal(order, want) {
+		t.Errorf("cells %v, want %v", order, want)
+	}
+	if small := cells[1].(map[string]any); small["status"] != StatusSuppressed {
+		t.Errorf("two mandatory cases in January: %v", small)
+	}
+	if zero := cells[3].(map[string]any); zero["status"] != StatusExact || zero["count"] != 0.0 {
+		t.Errorf("no mandatory cases in February: %v", zero)
+	}
+	totals := m["totals"].([]any)
+	if len(totals) != 3 {
+		t.Fatalf("%d totals", len(totals))
+	}
+	for _, x := range totals {
+		total := x.(map[string]any)
+		if got := keysOf(total); !slices.Equal(got, []string{"count", "period", "status"}) {
+			t.Fatalf("total keys %v", got)
+		}
+		check("escalations|"+total["period"].(string)+"|kind=all", total)
+	}
+
+	// A quarter is the same numbers summed, under its own identity.
+	_, body = repGet(t, srv.URL+"/api/stats/escalations?from=2026-02-10&to=2026-02-10&period=quarter")
+	m = decodeReport(t, body)
+	if m["from"] != "2026-01-01" || m["to"] != "2026-03-31" || m["period"] != "quarter" || len(m["cells"].([]any)) != 2 {
+		t.Fatalf("quarter: %s", body)
+	}
+	check("escalations|2026-Q1|kind=consented", m["cells"].([]any)[0].(map[string]any))
+	check("escalations|2026-Q1|kind=all", m["totals"].([]any)[0].(map[string]any))
+
+	// CSV: the cells, then a row per total.
+	resp, body = repGet(t, srv.URL+"/api/stats/escalations?from=2026-01-01&to=2026-03-31&period=month&format=csv")
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "text/csv; charset=utf-8" {
+		t.Fatalf("%d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	if cd := resp.Header.Get("Content-Disposition"); cd != `attachment; filename="parentline-escalations-2026-01-01-2026-03-31.csv"` {
+		t.Errorf("Content-Disposition %q", cd)
+	}
+	rows, err := csv.NewReader(strings.NewReader(body)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := r.Escalations(Query{From: repDate(2026, 1, 1), To: repDate(2026, 3, 31), Period: "month"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(rows[0], []string{"period", "kind", "count", "status"}) || len(rows) != 1+len(rep.Cells)+len(rep.Totals) {
+		t.Fatalf("CSV:\n%s", body)
+	}
+	for i, c := range rep.Cells {
+		if w := []string{c.Period, c.Kind, countText(c.Count), c.Status}; !slices.Equal(rows[1+i], w) {
+			t.Errorf("row %d %v, want %v", 1+i, rows[1+i], w)
+		}
+	}
+	for i, tot := range rep.Totals {
+		if w := []string{tot.Period, "all", countText(tot.Count), tot.Status}; !slices.Equal(rows[1+len(rep.Cells)+i], w) {
+			t.Errorf("total row %v, want %v", rows[1+len(rep.Cells)+i], w)
+		}
+	}
+	if rows[2][2] != "" || rows[2][3] != StatusSuppressed {
+		t.Errorf("suppressed row %v", rows[2])
+	}
+
+	// Demo data is kept apart.
+	resp, body = repGet(t, srv.URL+"/api/stats/escalations?from=2026-01-01&to=2026-03-31&period=quarter&source=demo&format=csv")
+	if !strings.Contains(resp.Header.Get("Content-Disposition"), "parentline-escalations-demo-2026-01-01-2026-03-31.csv") ||
+		!strings.HasPrefix(body, "period,kind,count,status,source\n2026-Q1,consented,") || !strings.Contains(body, "2026-Q1,mandatory,0,exact,demo") {
+		t.Errorf("demo: %q\n%s", resp.Header.Get("Content-Disposition"), body)
+	}
+
+	// Weeks are refused: the counts are kept per month.
+	for _, c := range []struct{ query, has string }{
+		{"/api/stats/escalations?from=2026-01-01&to=2026-03-31&period=week", "counted per month"},
+		{"/api/stats/escalations?from=2026-01-01&to=2026-03-31&period=week&format=csv", "counted per month"},
+		{"/api/stats/escalations?from=2026-01-01&to=2026-03-31&by=audience", "no by"},
+	} {
+		resp, body := repGet(t, srv.URL+c.query)
+		var e map[string]string
+		if resp.StatusCode != 400 || json.Unmarshal([]byte(body), &e) != nil || !strings.Contains(e["error"], c.has) {
+			t.Errorf("%s: %d %s, want 400 mentioning %q", c.query, resp.StatusCode, body, c.has)
+		}
+	}
+}
+
 func TestHandlers_DemoSource(t *testing.T) {
 	_, _, srv := statsServer(t)
 	_, body := repGet(t, srv.URL+"/api/stats/topics?from=2026-01-01&to=2026-03-31&by=topic&source=demo")
@@ -327,6 +465,7 @@ func TestHandlers_Concurrent(t *testing.T) {
 		"/api/stats/flow?from=2026-01-01&to=2026-03-31&period=month&by=audience",
 		"/api/stats/waits?from=2026-01-01&to=2026-03-31&period=quarter",
 		"/api/stats/heatmap?from=2026-01-01&to=2026-03-31",
+		"/api/stats/escalations?from=2026-01-01&to=2026-03-31&period=month",
 	}
 	want := make([]string, len(paths))
 	for i, p := range paths {

@@ -67,6 +67,9 @@ func splitKey(k string) keyParts {
 	if p[0] == "hours" {
 		return keyParts{p[0], p[1], "", p[2] + "|" + p[3]}
 	}
+	if p[0] == "escalations" {
+		return keyParts{p[0], p[1], "all", f(p[2])}
+	}
 	return keyParts{p[0], p[1], f(p[2]), f(p[3])}
 }
 
@@ -78,6 +81,8 @@ func joinKey(kp keyParts) string {
 		return "topics|" + kp.period + "|audience=" + kp.aud + "|topic=" + kp.dim
 	case "flow":
 		return "flow|" + kp.period + "|audience=" + kp.aud + "|event=" + kp.dim
+	case "escalations":
+		return "escalations|" + kp.period + "|kind=" + kp.dim
 	default:
 		return "waits|" + kp.period + "|audience=" + kp.aud + "|bucket=" + kp.dim
 	}
@@ -148,12 +153,20 @@ func relations(tb testing.TB, all map[string]published) []relation {
 			rels = append(rels, relation{attack, whole, parts, exact})
 		}
 	}
-	for _, m := range []string{"topics", "flow", "waits"} {
+	for _, m := range []string{"topics", "flow", "waits", "escalations"} {
 		dimList := sorted(dims[m])
 		dimsAll := append(slices.Clone(dimList), "all")
 		audsAll := append(slices.Clone(audList), "all")
+		if m == "escalations" {
+			audsAll = []string{"all"} // escalations have no audience
+		}
 		for _, per := range sorted(periods[m]) {
 			key := func(a, d string) string { return joinKey(keyParts{m, per, a, d}) }
+			if m == "escalations" {
+				// The total is consented plus mandatory.
+				add("escalations total minus its kinds", true, key("all", "all"), key("all", "consented"), key("all", "mandatory"))
+				continue
+			}
 			// Audiences: the "all" numbers minus the per-audience ones.
 			for _, d := range dimsAll {
 				var parts []string
@@ -231,7 +244,7 @@ func relations(tb testing.TB, all map[string]published) []relation {
 			kind := periodKind(outer.label)
 			for _, a := range audsAll {
 				for _, d := range dimsAll {
-					if m != "topics" && d == "all" {
+					if (m == "flow" || m == "waits") && d == "all" {
 						continue
 					}
 					key := func(per string) string { return joinKey(keyParts{m, per, a, d}) }
@@ -540,6 +553,8 @@ func (d attackData) setup(tb testing.TB, mode protectMode) (map[string]published
 	db := repOpenDB(tb)
 	tp := mustTopicsStore(tb, db)
 	c := sparseData(d.seed, repDate(2026, 1, 1), repDate(2026, 12, 31), d.perDay, d.topics)
+	// Escalations: from under one to about a dozen a month, by the service's size.
+	c.escalations(d.seed, repDate(2026, 1, 1), repDate(2026, 12, 31), d.perDay)
 	c.write(tb, db, "")
 	r := mustReporter(tb, db, tp, d.k)
 	r.secret = []byte(fmt.Sprintf("attack test secret %02d..........", d.seed)) // fixed, so failures repeat
@@ -562,6 +577,15 @@ func TestAttacks_SingleRelations(t *testing.T) {
 				}
 			}
 			t.Logf("%d numbers (%d with truth 1..k-1), %d relations, %d targets tried", len(all), small, len(rels), tried)
+			measures := map[string]bool{}
+			for _, r := range rels {
+				measures[splitKey(r.whole).measure] = true
+			}
+			for _, m := range []string{"topics", "flow", "waits", "hours", "escalations"} {
+				if !measures[m] {
+					t.Errorf("no relation has a %s number as its whole", m)
+				}
+			}
 			if small < 100 {
 				t.Errorf("only %d small numbers: the data set does not test much", small)
 			}

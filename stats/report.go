@@ -31,6 +31,7 @@ const (
 	nameFlow    = "tally_flow"
 	nameWaits   = "tally_waits"
 	nameHours   = "tally_hours"
+	nameEsc     = "tally_escalations" // written by the consent module
 	demoPrefix  = "demo_"
 )
 
@@ -39,6 +40,7 @@ var (
 	reportAudiences = []string{"young", "teen"} // others found in the data follow, by id
 	flowEvents      = []string{"queued", "answered", "abandoned"}
 	waitBucketIDs   = []string{"lt1", "1to5", "5to15", "15to30", "gt30"}
+	escalationKinds = []string{"consented", "mandatory"}
 )
 
 const (
@@ -87,7 +89,7 @@ func NewReporter(db *bolt.DB, topics *Topics, k int) (*Reporter, error) {
 type Query struct {
 	From, To time.Time
 	Period   string   // week, month, quarter or year; "" means month
-	By       []string // topics: topic and/or audience; flow and waits: all or audience
+	By       []string // topics: topic and/or audience; flow and waits: all or audience; escalations: none
 	Source   string   // live or demo; "" means live
 }
 
@@ -98,6 +100,7 @@ type Cell struct {
 	Audience string `json:"audience,omitempty"`
 	Event    string `json:"event,omitempty"`
 	Bucket   string `json:"bucket,omitempty"`
+	Kind     string `json:"kind,omitempty"`
 	Weekday  int    `json:"weekday,omitempty"`
 	Hour     *int   `json:"hour,omitempty"`
 	Count    *int64 `json:"count"`
@@ -122,7 +125,7 @@ type Report struct {
 	Cells  []Cell  `json:"cells"`
 	Totals []Total `json:"totals,omitempty"`
 
-	kind string // topics, flow, waits or heatmap: for CSV
+	kind string // topics, flow, waits, heatmap or escalations: for CSV
 }
 
 // QueryError is a query the reports cannot answer; its message is fit to
@@ -143,14 +146,16 @@ const (
 	mFlow
 	mWaits
 	mHeat
+	mEsc
 )
 
-var measureNames = [...]string{"topics", "flow", "waits", "hours"}
+var measureNames = [...]string{"topics", "flow", "waits", "hours", "escalations"}
 
 // node is one number a report may publish. For the heat map pi..pj are the
 // months of the range and d is (weekday-1)*24+hour; otherwise pt and pi are
 // the period, a the audience and d the topic, event or bucket, where a == nA
-// or d == nD means "all".
+// or d == nD means "all". Escalations have no audience (a is always 0, which
+// is nA) and d is the kind; they are kept per month, so they have no weeks.
 type node struct {
 	m  measure
 	pt periodType
@@ -196,6 +201,20 @@ func (t *countTable) add(w *window, day, a, d int, n int64) {
 	}
 }
 
+// addMonth counts n in the month starting on day, in every period holding it,
+// under kind d and under "all". The table has no audiences (nA is 0).
+func (t *countTable) addMonth(w *window, day, d int, n int64) {
+	for pt := ptMonth; pt <= w.top; pt++ {
+		pi := w.index(pt, day)
+		if pi < 0 {
+			continue
+		}
+		vals := t.vals[pt]
+		vals[t.at(pt, pi, 0, d)] += n
+		vals[t.at(pt, pi, 0, t.nD)] += n
+	}
+}
+
 // dataset is what one report reads: the true counts over its window.
 type dataset struct {
 	w         *window
@@ -204,6 +223,7 @@ type dataset struct {
 	topics    *countTable // nil unless read
 	flow      *countTable
 	waits     *countTable
+	esc       *countTable
 	heat      []int64 // prefix sums per cell over the window's months; nil unless read
 	months    int
 }
@@ -214,6 +234,8 @@ func (ds *dataset) table(m measure) *countTable {
 		return ds.topics
 	case mFlow:
 		return ds.flow
+	case mEsc:
+		return ds.esc
 	default:
 		return ds.waits
 	}
@@ -247,6 +269,13 @@ func (ds *dataset) appendIdentity(b []byte, n node) []byte {
 	}
 	t := ds.table(n.m)
 	b = append(b, ds.w.periods[n.pt][n.pi].label...)
+	if n.m == mEsc {
+		b = append(b, "|kind="...)
+		if int(n.d) == t.nD {
+			return append(b, dimAll...)
+		}
+		return append(b, escalationKinds[n.d]...)
+	}
 	b = append(b, "|audience="...)
 	if int(n.a) == t.nA {
 		b = append(b, dimAll...)
@@ -320,8 +349,8 @@ func (ds *dataset) splits(n node, fn func(parts []node) bool) bool {
 			return true
 		}
 	}
-	// Topics.
-	if n.m == mTopics && int(n.d) == t.nD && t.nD > 0 {
+	// Topics, and the kinds of escalation.
+	if (n.m == mTopics || n.m == mEsc) && int(n.d) == t.nD && t.nD > 0 {
 		parts := make([]node, t.nD)
 		for d := range parts {
 			parts[d] = n
@@ -362,7 +391,8 @@ func (ds *dataset) splits(n node, fn func(parts []node) bool) bool {
 		}
 	}
 	// Time: a year is its quarters, a quarter its months; a month, quarter or
-	// year holds the ISO weeks wholly inside it (plus edge days).
+	// year holds the ISO weeks wholly inside it (plus edge days), except for
+	// escalations, which are kept per month.
 	if n.pt >= ptMonth {
 		p := ds.w.periods[n.pt][n.pi]
 		if n.pt > ptMonth && len(p.sub) > 0 {
@@ -375,7 +405,7 @@ func (ds *dataset) splits(n node, fn func(parts []node) bool) bool {
 				return true
 			}
 		}
-		if len(p.weeks) > 0 {
+		if len(p.weeks) > 0 && n.m != mEsc {
 			parts := make([]node, len(p.weeks))
 			for i, wk := range p.weeks {
 				parts[i] = n
@@ -390,7 +420,7 @@ func (ds *dataset) splits(n node, fn func(parts []node) bool) bool {
 }
 
 // what a report needs to read.
-type readNeeds struct{ topics, flow, waits, heat bool }
+type readNeeds struct{ topics, flow, waits, heat, esc bool }
 
 // rawRow is a counter read from bbolt, before the dimensions are ordered.
 type rawRow struct {
@@ -453,6 +483,7 @@ func (r *Reporter) load(source string, w *window, need readNeeds) (*dataset, err
 	}
 	var rowsT, rowsF, rowsW rawRows
 	var hours [][heatCells]int64
+	var esc [][]int64
 	err := r.db.View(func(tx *bolt.Tx) error {
 		if need.topics {
 			rowsT = readDaily(tx.Bucket([]byte(prefix+nameTallies)), w, &auds, func(b []byte) int32 { return tops.id(b) })
@@ -465,6 +496,9 @@ func (r *Reporter) load(source string, w *window, need readNeeds) (*dataset, err
 		}
 		if need.heat {
 			hours = readHours(tx.Bucket([]byte(prefix+nameHours)), w)
+		}
+		if need.esc {
+			esc = readMonthly(tx.Bucket([]byte(prefix+nameEsc)), w, escalationKinds)
 		}
 		return nil
 	})
@@ -499,6 +533,14 @@ func (r *Reporter) load(source string, w *window, need readNeeds) (*dataset, err
 		rowsW.each(func(row rawRow) {
 			ds.waits.add(w, int(row.day), int(audMap[row.a]), int(row.d), row.n)
 		})
+	}
+	if need.esc {
+		ds.esc = newTable(w, 0, len(escalationKinds))
+		for mi, counts := range esc {
+			for d, n := range counts {
+				ds.esc.addMonth(w, w.periods[ptMonth][mi].start, d, n)
+			}
+		}
 	}
 	if need.heat {
 		ds.months = len(hours)
@@ -674,6 +716,47 @@ func readHours(b *bolt.Bucket, w *window) [][heatCells]int64 {
 	return out
 }
 
+// readMonthly reads "YYYY-MM|value" counters for the window's months, one
+// count per value in values (others are skipped).
+func readMonthly(b *bolt.Bucket, w *window, values []string) [][]int64 {
+	months := w.periods[ptMonth]
+	out := make([][]int64, len(months))
+	for i := range out {
+		out[i] = make([]int64, len(values))
+	}
+	if b == nil || len(months) == 0 {
+		return out
+	}
+	index := make(map[string]int, len(months))
+	for i, m := range months {
+		index[m.label] = i
+	}
+	dim := fixedIndex(values)
+	last := months[len(months)-1].label
+	c := b.Cursor()
+	for k, v := c.Seek([]byte(months[0].label)); k != nil; k, v = c.Next() {
+		if len(k) < 7 || len(v) != 8 {
+			continue
+		}
+		if string(k[:7]) > last {
+			break
+		}
+		if len(k) < 9 || k[7] != '|' {
+			continue
+		}
+		mi, ok := index[string(k[:7])]
+		if !ok {
+			continue
+		}
+		d := dim(k[8:])
+		if d < 0 {
+			continue
+		}
+		out[mi][d] += int64(binary.BigEndian.Uint64(v))
+	}
+	return out
+}
+
 // prepared is a checked query.
 type prepared struct {
 	from, to time.Time // snapped
@@ -682,7 +765,8 @@ type prepared struct {
 	source   string
 }
 
-// prepare checks q for a report of kind (topics, flow, waits or heatmap).
+// prepare checks q for a report of kind (topics, flow, waits, heatmap or
+// escalations).
 func (r *Reporter) prepare(q Query, kind string) (prepared, error) {
 	var p prepared
 	if r.K < MinK {
@@ -706,6 +790,9 @@ func (r *Reporter) prepare(q Query, kind string) (prepared, error) {
 		pt, ok := parsePeriodType(period)
 		if !ok {
 			return p, badQuery("period must be week, month, quarter or year, not %q", q.Period)
+		}
+		if kind == "escalations" && pt == ptWeek {
+			return p, badQuery("period must be month, quarter or year for escalations: they are counted per month, not per week")
 		}
 		p.pt = pt
 	}
@@ -780,6 +867,11 @@ func checkBy(by []string, kind string) ([]string, error) {
 			return []string{"audience"}, nil
 		}
 		return nil, badQuery("by must be all or audience")
+	case "escalations":
+		if len(by) == 0 || (len(by) == 1 && by[0] == "all") {
+			return nil, nil
+		}
+		return nil, badQuery("escalations have no by: they are always by kind (consented or mandatory)")
 	default:
 		if len(by) == 0 || (len(by) == 1 && by[0] == "all") {
 			return nil, nil
@@ -939,6 +1031,30 @@ func (r *Reporter) Heatmap(q Query) (Report, error) {
 			Count:   count,
 			Status:  status,
 		})
+	}
+	return rep, nil
+}
+
+// Escalations is the report of cases escalated to social services per period
+// (month, quarter or year: the counts are kept per month) and kind: with the
+// parent's consent ("consented") or a report of concern ("mandatory"), with
+// the total of each period.
+func (r *Reporter) Escalations(q Query) (Report, error) {
+	p, ds, pub, err := r.run(q, "escalations", readNeeds{esc: true})
+	if err != nil {
+		return Report{}, err
+	}
+	rep := r.newReport(p, "escalations")
+	t := ds.esc
+	for pi, per := range ds.w.periods[p.pt] {
+		for d, kind := range escalationKinds {
+			n := node{m: mEsc, pt: p.pt, pi: int32(pi), d: uint16(d)}
+			count, status := pub.publish(n)
+			rep.Cells = append(rep.Cells, Cell{Period: per.label, Kind: kind, Count: count, Status: status})
+		}
+		n := node{m: mEsc, pt: p.pt, pi: int32(pi), d: uint16(t.nD)}
+		count, status := pub.publish(n)
+		rep.Totals = append(rep.Totals, Total{Period: per.label, Count: count, Status: status})
 	}
 	return rep, nil
 }

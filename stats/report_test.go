@@ -95,6 +95,26 @@ func (c repCounters) chat(day time.Time, hour int, aud, bucket string, topics ..
 	}
 }
 
+// escalations adds cases escalated to social services, the way the consent
+// module counts them ("YYYY-MM|consented", "YYYY-MM|mandatory"): for every
+// month from..to touches, about perMonth consented and half as many mandatory
+// ones. It draws from a stream of its own, so the daily data of a seed stays.
+func (c repCounters) escalations(seed uint64, from, to time.Time, perMonth float64) {
+	rng := rand.New(rand.NewPCG(seed, 0xe5c))
+	for m := periodStart(ptMonth, from); !m.After(to); m = m.AddDate(0, 1, 0) {
+		for i, kind := range escalationKinds {
+			mean := perMonth / float64(1+i)
+			n := int(rng.Float64() * 2 * mean)
+			if rng.Float64() < 0.15 {
+				n = 0 // some quiet months
+			}
+			if n > 0 {
+				c.add(nameEsc, m.Format("2006-01")+"|"+kind, uint64(n))
+			}
+		}
+	}
+}
+
 // sparseData makes a low-volume service: perDay chats a day on average, so
 // weeks and months are full of counts between 1 and k-1.
 func sparseData(seed uint64, from, to time.Time, perDay float64, topics []string) repCounters {
@@ -163,6 +183,8 @@ func cellKey(kind string, c Cell) string {
 		return "flow|" + c.Period + "|audience=" + c.Audience + "|event=" + c.Event
 	case "waits":
 		return "waits|" + c.Period + "|audience=" + c.Audience + "|bucket=" + c.Bucket
+	case "escalations":
+		return "escalations|" + c.Period + "|kind=" + c.Kind
 	default:
 		return "hours|" + c.Period + "|weekday=" + strconv.Itoa(c.Weekday) + "|hour=" + strconv.Itoa(*c.Hour)
 	}
@@ -198,7 +220,11 @@ func repCollect(tb testing.TB, all map[string]published, rep Report) {
 		put(cellKey(rep.kind, c), published{c.Count, c.Status})
 	}
 	for _, t := range rep.Totals {
-		put("topics|"+t.Period+"|audience=all|topic=all", published{t.Count, t.Status})
+		key := "topics|" + t.Period + "|audience=all|topic=all"
+		if rep.kind == "escalations" {
+			key = "escalations|" + t.Period + "|kind=all"
+		}
+		put(key, published{t.Count, t.Status})
 	}
 }
 
@@ -300,6 +326,18 @@ func (tr *truth) of(tb testing.TB, key string) int64 {
 		}
 		return n
 	}
+	if parts[0] == "escalations" {
+		from, to := labelDays(tb, parts[1])
+		kind := field(parts[2])
+		for m := from; !m.After(to); m = m.AddDate(0, 1, 0) {
+			for _, k := range escalationKinds {
+				if kind == k || kind == "all" {
+					n += int64(tr.c[nameEsc][m.Format("2006-01")+"|"+k])
+				}
+			}
+		}
+		return n
+	}
 	bucket := map[string]string{"topics": nameTallies, "flow": nameFlow, "waits": nameWaits}[parts[0]]
 	from, to := labelDays(tb, parts[1])
 	arr := tr.idx[bucket+"|"+field(parts[2])+"|"+field(parts[3])]
@@ -341,6 +379,13 @@ func everything(tb testing.TB, r *Reporter, from, to, heatFrom, heatTo time.Time
 			}
 			repCollect(tb, all, rep)
 			rep, err = r.Waits(Query{From: from, To: to, Period: period, By: by, Source: source})
+			if err != nil {
+				tb.Fatal(err)
+			}
+			repCollect(tb, all, rep)
+		}
+		if period != "week" {
+			rep, err := r.Escalations(Query{From: from, To: to, Period: period, Source: source})
 			if err != nil {
 				tb.Fatal(err)
 			}
@@ -408,7 +453,8 @@ func TestReport_ExactWhereAllowed(t *testing.T) {
 	if err := ta.Close(); err != nil {
 		t.Fatal(err)
 	}
-	// Flow, waits and hours go straight to their buckets.
+	c.escalations(7, repDate(2026, 1, 1), repDate(2026, 6, 30), 6)
+	// Flow, waits, hours and escalations go straight to their buckets.
 	rest := repCounters{}
 	for b, kv := range c {
 		if b != nameTallies {
@@ -536,6 +582,7 @@ func TestReport_SmallNeverShown(t *testing.T) {
 	db := repOpenDB(t)
 	tp := mustTopicsStore(t, db)
 	c := sparseData(11, repDate(2026, 1, 1), repDate(2026, 12, 31), 2, []string{"sleep", "food", "school", "screens", "other"})
+	c.escalations(11, repDate(2026, 1, 1), repDate(2026, 12, 31), 4)
 	c.write(t, db, "")
 	for _, k := range []int{2, 3, 5, 10} {
 		r := mustReporter(t, db, tp, k)
@@ -635,6 +682,8 @@ func TestReport_QueryErrors(t *testing.T) {
 		{"flow by topic", Query{From: from, To: to, By: []string{"topic"}}, r.Flow, "by"},
 		{"waits by", Query{From: from, To: to, By: []string{"all", "audience"}}, r.Waits, "by"},
 		{"heatmap by", Query{From: from, To: to, By: []string{"audience"}}, r.Heatmap, "by"},
+		{"escalations per week", Query{From: from, To: to, Period: "week"}, r.Escalations, "per month"},
+		{"escalations by", Query{From: from, To: to, By: []string{"audience"}}, r.Escalations, "by"},
 		{"source", Query{From: from, To: to, Source: "test"}, r.Topics, "source"},
 	} {
 		_, err := c.f(c.q)

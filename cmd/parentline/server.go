@@ -151,6 +151,7 @@ func (s *Server) build() error {
 	mux.Handle("GET /api/stats/flow", statistician(http.HandlerFunc(reports.HandleFlow)))
 	mux.Handle("GET /api/stats/waits", statistician(http.HandlerFunc(reports.HandleWaits)))
 	mux.Handle("GET /api/stats/heatmap", statistician(http.HandlerFunc(reports.HandleHeatmap)))
+	mux.Handle("GET /api/stats/escalations", statistician(http.HandlerFunc(reports.HandleEscalations)))
 
 	s.concern.Routes(mux, s.auth.Require)
 	if outbox != nil {

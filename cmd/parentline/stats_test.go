@@ -135,7 +135,7 @@ func TestBrowser_StatsPage(t *testing.T) {
 	)
 	tab.Do("demo data by month", chromedp.SetValue(chromedp.ID("source"), "demo"), chromedp.Click(chromedp.ID("show")))
 	tab.WaitFor("the demo banner", bt.Visible("#demo-banner"))
-	for _, table := range []string{"#topics-table", "#flow-table", "#waits-table", "#heatmap-table"} {
+	for _, table := range []string{"#topics-table", "#flow-table", "#waits-table", "#heatmap-table", "#escalations-table"} {
 		tab.WaitFor(table+" filled", "document.querySelectorAll('"+table+" tbody tr').length > 0")
 	}
 	tab.WaitFor("charts drawn", "document.querySelectorAll('svg[role=\"img\"]').length >= 4")

@@ -1,6 +1,6 @@
 // Parentline statistics report: log in, choose a range, a period and a grouping, and
-// read the four protected reports (topics, the queue's flow, waits, hour of week) as
-// tables and SVG charts, with CSV and JSON downloads of exactly what is shown.
+// read the five protected reports (topics, the queue's flow, waits, hour of week, cases
+// escalated to social services) as tables and SVG charts, with CSV and JSON downloads of exactly what is shown.
 // An ES module with no dependencies; every visible string is in DICT.
 //
 // The page never computes new numbers from the ones it gets: no sums, no differences.
@@ -9,13 +9,14 @@
 
 import { lineChart, hBarChart, stackedBars, heatmap, marker, svg } from './charts.js';
 
-const KINDS = ['topics', 'flow', 'waits', 'heatmap'];
+const KINDS = ['topics', 'flow', 'waits', 'heatmap', 'escalations'];
 const PERIODS = ['week', 'month', 'quarter', 'year'];
 const BYS = ['topic', 'audience', 'topic,audience'];
 const SOURCES = ['live', 'demo'];
 const AUDIENCES = ['young', 'teen'];
 const EVENTS = ['queued', 'answered', 'abandoned'];
 const BUCKETS = ['lt1', '1to5', '5to15', '15to30', 'gt30'];
+const ESC_KINDS = ['consented', 'mandatory']; // escalations are counted per month: no weeks
 const ALL = '*'; // a dimension the report is not grouped by
 const HEAT_LEVELS = 5;
 
@@ -28,6 +29,7 @@ const LINE_STYLES = [
 ];
 const lineStyle = (i) => LINE_STYLES[i % LINE_STYLES.length];
 const EVENT_STYLE = { queued: lineStyle(0), answered: lineStyle(1), abandoned: lineStyle(2) };
+const ESC_STYLE = { consented: lineStyle(0), mandatory: lineStyle(1), total: { cls: 's-total', dash: '10 3 2 3', marker: 'diamond' } };
 // Wait buckets: colour class and a pattern over it (see the <defs> in index.html).
 const BUCKET_STYLE = {
   lt1: { cls: 'b0', pattern: null },
@@ -76,14 +78,18 @@ const DICT = {
     per_week: 'vecka', per_month: 'månad', per_quarter: 'kvartal', per_year: 'år',
     byName_topic: 'ämne', byName_audience: 'målgrupp', 'byName_topic,audience': 'ämne och målgrupp',
     secTopics: 'Ämnen', secFlow: 'Chattar i kön: startade, besvarade och lämnade', secWaits: 'Väntetid till svar',
-    secHeatmap: 'När föräldrar skriver',
+    secHeatmap: 'När föräldrar skriver', secEscalations: 'Ärenden till socialtjänsten',
     topicsIntro: 'Hur många chattar som handlade om varje ämne. En chatt kan ha flera ämnen och räknas då en gång per ämne.',
     flowIntro: 'Hur många föräldrar som ställde sig i kön, hur många som fick svar och hur många som lämnade kön innan någon svarade.',
     waitsIntro: 'Hur länge föräldrar som fick svar väntade i kön, i tidsintervall.',
     heatmapIntro: 'Hur många föräldrar som ställde sig i kön, per veckodag och timme (svensk tid), summerat över den kalendermånad, det kvartal eller det år som rymmer det valda intervallet (för att skydda små tal kan inte godtyckliga månadsspann visas).',
+    escalationsIntro: 'Hur många ärenden som gick vidare till socialtjänsten: med förälderns samtycke eller som orosanmälan. Ärendena räknas per månad.',
+    escWeekNote: 'Ärendena räknas per månad, inte per vecka, så den här delen visas per månad.',
     flowByNote: 'Kön grupperas bara efter målgrupp, inte efter ämne: ämnet väljs först när chatten avslutas.',
     capTopics: (by, per) => `Chattar per ${by} och ${per}`, capFlow: (per) => `Chattar i kön per ${per}`,
     capWaits: (per) => `Besvarade chattar per väntetid och ${per}`, capHeatmap: 'Chattar per veckodag och timme',
+    capEscalations: (per) => `Ärenden till socialtjänsten per ${per || 'period'}`,
+    esc_consented: 'Med samtycke', esc_mandatory: 'Orosanmälan',
     colPeriod: 'Period', colTotal: 'Totalt', colWeekday: 'Veckodag',
     aud_young: 'Yngre barn', aud_teen: 'Äldre barn och tonåringar', audAll: 'Alla målgrupper', topicAll: 'Alla ämnen',
     ev_queued: 'Startade', ev_answered: 'Besvarade', ev_abandoned: 'Lämnade kön utan svar',
@@ -92,7 +98,7 @@ const DICT = {
     wds_1: 'mån', wds_2: 'tis', wds_3: 'ons', wds_4: 'tor', wds_5: 'fre', wds_6: 'lör', wds_7: 'sön',
     hourSpan: (h) => `kl. ${h}–${h + 1}`,
     downloadCsv: 'Ladda ner CSV', downloadJson: 'Ladda ner JSON', dlTopics: ', ämnen', dlFlow: ', kön',
-    dlWaits: ', väntetid', dlHeatmap: ', veckodag och timme', downloading: 'Hämtar filen…',
+    dlWaits: ', väntetid', dlHeatmap: ', veckodag och timme', dlEscalations: ', ärenden till socialtjänsten', downloading: 'Hämtar filen…',
     downloaded: (name) => `Filen ${name} är nedladdad.`, downloadFailed: 'Filen kunde inte hämtas. Försök igen.',
     supTitle: (k) => `Dolt: färre än ${k}, för att skydda anonymiteten`,
     perturbedTitle: 'Justerat slumpvis med högst ±2',
@@ -113,6 +119,7 @@ const DICT = {
     ariaFlow: (aud, first, last) => `Linjediagram: startade, besvarade och lämnade chattar per period, ${aud}, från ${first} till ${last}.`,
     ariaWaits: (aud, first, last) => `Staplat stapeldiagram: besvarade chattar per väntetid och period, ${aud}, från ${first} till ${last}.`,
     ariaHeat: 'Värmekarta: chattar per veckodag och timme.',
+    ariaEscalations: (first, last) => `Linjediagram: ärenden till socialtjänsten med samtycke, som orosanmälan och totalt, per period från ${first} till ${last}.`,
     ariaPeak: (day, hour, v) => ` Flest: ${day} ${hour}, ${v}.`,
     noData: 'Inga perioder i intervallet.',
   },
@@ -153,14 +160,18 @@ const DICT = {
     per_week: 'week', per_month: 'month', per_quarter: 'quarter', per_year: 'year',
     byName_topic: 'topic', byName_audience: 'audience', 'byName_topic,audience': 'topic and audience',
     secTopics: 'Topics', secFlow: 'Chats in the queue: started, answered and abandoned', secWaits: 'Wait until answered',
-    secHeatmap: 'When parents write',
+    secHeatmap: 'When parents write', secEscalations: 'Cases escalated to social services',
     topicsIntro: 'How many chats were about each topic. A chat can have several topics and then counts once per topic.',
     flowIntro: 'How many parents joined the queue, how many were answered and how many left the queue before anyone answered.',
     waitsIntro: 'How long the parents who were answered waited in the queue, in intervals.',
     heatmapIntro: 'How many parents joined the queue, by weekday and hour (Swedish time), added up over the calendar month, quarter or year that holds the chosen range (to protect small counts, arbitrary runs of months are not offered).',
+    escalationsIntro: 'How many cases were passed on to social services: with the parent\'s consent, or as a report of concern. Cases are counted per month.',
+    escWeekNote: 'Cases are counted per month, not per week, so this part is shown per month.',
     flowByNote: 'The queue is only grouped by audience, not by topic: the topic is chosen when the chat is closed.',
     capTopics: (by, per) => `Chats per ${by} and ${per}`, capFlow: (per) => `Chats in the queue per ${per}`,
     capWaits: (per) => `Answered chats per wait and ${per}`, capHeatmap: 'Chats per weekday and hour',
+    capEscalations: (per) => `Cases escalated to social services per ${per || 'period'}`,
+    esc_consented: 'With consent', esc_mandatory: 'Report of concern',
     colPeriod: 'Period', colTotal: 'Total', colWeekday: 'Weekday',
     aud_young: 'Younger children', aud_teen: 'Older children and teenagers', audAll: 'All audiences', topicAll: 'All topics',
     ev_queued: 'Started', ev_answered: 'Answered', ev_abandoned: 'Left the queue unanswered',
@@ -169,7 +180,7 @@ const DICT = {
     wds_1: 'Mon', wds_2: 'Tue', wds_3: 'Wed', wds_4: 'Thu', wds_5: 'Fri', wds_6: 'Sat', wds_7: 'Sun',
     hourSpan: (h) => `${h}:00–${h + 1}:00`,
     downloadCsv: 'Download CSV', downloadJson: 'Download JSON', dlTopics: ', topics', dlFlow: ', queue',
-    dlWaits: ', waits', dlHeatmap: ', weekday and hour', downloading: 'Fetching the file…',
+    dlWaits: ', waits', dlHeatmap: ', weekday and hour', dlEscalations: ', cases escalated to social services', downloading: 'Fetching the file…',
     downloaded: (name) => `The file ${name} has been downloaded.`, downloadFailed: 'The file could not be fetched. Please try again.',
     supTitle: (k) => `Hidden: fewer than ${k}, to protect anonymity`,
     perturbedTitle: 'Adjusted at random by at most ±2',
@@ -190,6 +201,7 @@ const DICT = {
     ariaFlow: (aud, first, last) => `Line chart: started, answered and abandoned chats per period, ${aud}, from ${first} to ${last}.`,
     ariaWaits: (aud, first, last) => `Stacked bar chart: answered chats per wait and period, ${aud}, from ${first} to ${last}.`,
     ariaHeat: 'Heat map: chats per weekday and hour.',
+    ariaEscalations: (first, last) => `Line chart: cases escalated to social services with consent, as reports of concern and in total, per period from ${first} to ${last}.`,
     ariaPeak: (day, hour, v) => ` Most: ${day} ${hour}, ${v}.`,
     noData: 'No periods in the range.',
   },
@@ -336,13 +348,18 @@ function formToQuery() {
 /** The API address of one report for a query. */
 function apiURL(kind, q) {
   const p = new URLSearchParams({ from: q.from, to: q.to });
-  if (kind !== 'heatmap') {
+  if (kind === 'escalations') {
+    p.set('period', escPeriod(q)); // kept per month: no grouping, no weeks
+  } else if (kind !== 'heatmap') {
     p.set('period', q.period);
     p.set('by', kind === 'topics' ? q.by : (q.by.includes('audience') ? 'audience' : 'all'));
   }
   if (q.source === 'demo') p.set('source', 'demo');
   return `/api/stats/${kind}?${p}`;
 }
+
+/** The period of the escalations report: the chosen one, or month for week (counts are kept per month). */
+const escPeriod = (q) => (q.period === 'week' ? 'month' : q.period);
 
 // ---- HTTP ----------------------------------------------------------------------------------
 
@@ -521,7 +538,7 @@ function onSubmit(e) {
   showReport(q);
 }
 
-/** Fetches the four reports for q at once and shows them; a newer request wins. */
+/** Fetches the five reports for q at once and shows them; a newer request wins. */
 async function showReport(q) {
   S.ctrl?.abort();
   const ctrl = new AbortController();
@@ -806,11 +823,13 @@ function renderReport() {
   renderFlow();
   renderWaits();
   renderHeatmap();
+  renderEscalations();
   for (const kind of KINDS) {
     const err = S.errors[kind];
     $(kind + '-error').textContent = err ? err() : '';
     const note = $(kind + '-note');
-    note.textContent = S.data[kind] ? t('tableNote', kText()) + (kind === 'heatmap' ? ' ' + t('heatNote') : '') : '';
+    const extra = kind === 'heatmap' ? ' ' + t('heatNote') : (kind === 'escalations' && escWeek() ? ' ' + t('escWeekNote') : '');
+    note.textContent = S.data[kind] ? t('tableNote', kText()) + extra : '';
     for (const f of ['csv', 'json']) $(`download-${kind}-${f}`).disabled = !S.data[kind];
   }
 }
@@ -1021,6 +1040,47 @@ function renderHeatmap() {
       width: w, label: t('ariaHeat') + peak + t('ariaSame'), rows: days.map((d) => t('wds_' + d)), cols: hours.map(hh),
       values, levelOf, fmt: fmtNum,
     }),
+  }]);
+}
+
+/** Whether week was chosen, so the escalations section shows months instead. */
+const escWeek = () => S.query?.period === 'week';
+
+function renderEscalations() {
+  const table = $('escalations-table');
+  const host = $('escalations-charts');
+  if (!S.data.escalations) { clearTable(table); host.replaceChildren(); S.charts.escalations = []; return; }
+  const j = S.data.escalations.json;
+  const period = PERIODS.includes(j.period) && j.period !== 'week' ? j.period : escPeriod(S.query);
+  const cells = arr(j.cells);
+  const totals = arr(j.totals);
+  const periods = periodsBetween(j.from || S.query.from, j.to || S.query.to, period,
+    [...cells, ...totals].map((c) => String(c.period)).filter((p) => p !== 'undefined'));
+  const grid = gridOf(cells, (c) => String(c.kind));
+  const totalGrid = gridOf(totals, () => 'total');
+  const kLabel = (k) => t('esc_' + k);
+  fillTable(table, {
+    caption: t('capEscalations', t('per_' + period)),
+    corner: t('colPeriod'),
+    head: [...ESC_KINDS.map((k) => ({ label: kLabel(k) })), { label: t('colTotal') }],
+    rows: periods.map((p) => ({ label: p, cells: [...ESC_KINDS.map((k) => at(grid, k, p)), at(totalGrid, 'total', p)] })),
+  });
+  if (!periods.length) { host.replaceChildren(el('p', { class: 'muted', text: t('noData') })); S.charts.escalations = []; return; }
+  const series = [
+    ...ESC_KINDS.map((k) => ({ ...ESC_STYLE[k], name: kLabel(k), values: periods.map((p) => cellValue(at(grid, k, p))) })),
+    { ...ESC_STYLE.total, name: t('total'), values: periods.map((p) => cellValue(at(totalGrid, 'total', p))) },
+  ];
+  const f = figure(t('secEscalations'));
+  const name = t('ariaEscalations', periods[0], periods[periods.length - 1]) + t('ariaSame');
+  host.replaceChildren(...[
+    escWeek() ? el('p', { class: 'chart-note', text: t('escWeekNote') }) : null,
+    legend([...ESC_KINDS.map((k) => [lineSwatch(ESC_STYLE[k]), kLabel(k)]), [lineSwatch(ESC_STYLE.total), t('total')]]),
+    el('p', { class: 'chart-note', text: t('lineNote', kText()) }),
+    f.fig,
+  ].filter(Boolean));
+  mountCharts('escalations', [{
+    host: f.host,
+    draw: (w) => lineChart({ width: w, height: 220, label: name, xLabels: periods, series, fmt: fmtNum }),
   }]);
 }
 
