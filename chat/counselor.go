@@ -92,8 +92,8 @@ func (h *Hub) counselorConnected(st Staff, c *conn) *counselor {
 	h.sendStatusLocked(co)
 	for _, r := range co.rooms {
 		c.push(encode(chatStartedFrame{Type: "chat_started", Chat: r.id, Parent: r.pseudonym, Audience: r.audience,
-			Lang: r.lang, ParentGone: r.state == wrapup}))
-		c.push(encode(historyFrame{Type: "history", Chat: r.id, Messages: r.history}))
+			Lang: r.lang, ParentGone: r.state == wrapup, First: r.first, Urgent: r.urgent, Reason: r.reason["sv"]}))
+		c.push(encode(historyFrame{Type: "history", Chat: r.id, Messages: r.history, Notes: r.notes}))
 	}
 	h.markDirtyLocked()
 	return co
@@ -148,6 +148,25 @@ func (h *Hub) counselorFrame(co *counselor, c *conn, f inFrame, received time.Ti
 		return h.closeLocked(co, f)
 	case "transfer":
 		return nil, h.transferLocked(co, f.Chat, f.To)
+	case "note":
+		r := co.holds(f.Chat)
+		if r == nil {
+			return nil, refuse(codeNotYourChat, "you do not hold that chat")
+		}
+		if err := checkText(f.Text); err != nil {
+			return nil, err
+		}
+		if !co.msgs.Allow() {
+			return nil, refuse(codeTooFast, "too many messages; this note was not saved")
+		}
+		n := note{From: co.Name, Text: f.Text}
+		r.notes = append(r.notes, n)
+		if len(r.notes) > maxHistoryLines {
+			r.notes = r.notes[1:]
+		}
+		c.push(encode(noteFrame{Type: "note", Chat: r.id, From: n.From, Text: n.Text}))
+	case "priority":
+		return nil, h.priorityLocked(co, f.Chat, f.Urgent)
 	case "consent_request":
 		return nil, h.consentRequestLocked(co, f.Chat, f.Summary)
 	case "available":
@@ -188,9 +207,10 @@ func (h *Hub) acceptLocked(co *counselor, id string) error {
 		h.m.chatsStarted.Inc()
 		h.opts.Tally.Answered(now, r.audience, now.Sub(r.queuedAt))
 	}
-	co.conn.push(encode(chatStartedFrame{Type: "chat_started", Chat: r.id, Parent: r.pseudonym, Audience: r.audience, Lang: r.lang}))
-	if len(r.history) > 0 { // put back in the queue after its counsellor vanished
-		co.conn.push(encode(historyFrame{Type: "history", Chat: r.id, Messages: r.history}))
+	co.conn.push(encode(chatStartedFrame{Type: "chat_started", Chat: r.id, Parent: r.pseudonym, Audience: r.audience, Lang: r.lang,
+		First: r.first, Urgent: r.urgent, Reason: r.reason["sv"]}))
+	if len(r.history) > 0 || len(r.notes) > 0 { // put back in the queue after its counsellor vanished
+		co.conn.push(encode(historyFrame{Type: "history", Chat: r.id, Messages: r.history, Notes: r.notes}))
 	}
 	if p := r.parent; p.conn != nil {
 		p.conn.push(encode(joinedFrame{Type: "joined", Counselor: co.Name}))
@@ -274,8 +294,8 @@ func (h *Hub) transferLocked(co *counselor, id, to string) error {
 	r.counselor = target
 	co.conn.push(encode(reasonFrame{Type: "chat_ended", Chat: r.id, Reason: "transferred"}))
 	target.conn.push(encode(chatStartedFrame{Type: "chat_started", Chat: r.id, Parent: r.pseudonym, Audience: r.audience,
-		Lang: r.lang, TransferredFrom: co.Name}))
-	target.conn.push(encode(historyFrame{Type: "history", Chat: r.id, Messages: r.history}))
+		Lang: r.lang, TransferredFrom: co.Name, First: r.first, Urgent: r.urgent, Reason: r.reason["sv"]}))
+	target.conn.push(encode(historyFrame{Type: "history", Chat: r.id, Messages: r.history, Notes: r.notes}))
 	if p := r.parent; p.conn != nil {
 		p.conn.push(encode(joinedFrame{Type: "joined", Counselor: target.Name}))
 	}
@@ -309,7 +329,7 @@ func (h *Hub) counselorDropped(co *counselor, c *conn) {
 		for _, r := range co.rooms {
 			if r.state == active {
 				r.counselor = nil
-				r.prio = 1
+				r.setUrgent(r.urgent, r.reason)
 				h.enqueueLocked(r)
 				if p := r.parent; p.conn != nil {
 					h.sendPositionLocked(p)
@@ -329,4 +349,33 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return s[:n]
+}
+
+// manualUrgency is the reason shown when a supervisor raises a chat.
+var manualUrgency = map[string]string{"sv": "Prioriterad av arbetsledare", "en": "Raised by a supervisor"}
+
+// priorityLocked lets a supervisor raise a waiting chat to the head of the
+// queue or lower it back to its place.
+func (h *Hub) priorityLocked(co *counselor, id string, urgent *bool) error {
+	if !co.Supervisor {
+		return refuse(codeBadState, "only a supervisor can change a chat's priority")
+	}
+	if urgent == nil {
+		return refuse(codeBadRequest, `"urgent" must be true or false`)
+	}
+	r := h.rooms[id]
+	if r == nil || r.state != waiting {
+		return refuse(codeTaken, "that chat is not waiting in the queue")
+	}
+	reason := r.reason
+	if *urgent && reason == nil {
+		reason = manualUrgency
+	}
+	if !*urgent {
+		reason = nil
+	}
+	h.dequeueLocked(r)
+	r.setUrgent(*urgent, reason)
+	h.enqueueLocked(r)
+	return nil
 }

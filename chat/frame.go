@@ -54,6 +54,8 @@ type inFrame struct {
 	Topics   []string `json:"topics,omitempty"`
 	To       string   `json:"to,omitempty"`
 	On       *bool    `json:"on,omitempty"`
+	First    string   `json:"first,omitempty"`  // hello: the parent's first line
+	Urgent   *bool    `json:"urgent,omitempty"` // priority (supervisors)
 	// consent
 	Summary string            `json:"summary,omitempty"`
 	Accept  *bool             `json:"accept,omitempty"`
@@ -134,6 +136,13 @@ type (
 		Type     string `json:"type"`
 		Chat     string `json:"chat,omitempty"`
 		Messages []line `json:"messages"`
+		Notes    []note `json:"notes,omitempty"` // staff side only
+	}
+	noteFrame struct {
+		Type string `json:"type"`
+		Chat string `json:"chat"`
+		From string `json:"from"`
+		Text string `json:"text"`
 	}
 	msgFrame struct {
 		Type string `json:"type"`
@@ -168,6 +177,9 @@ type (
 		Chat     string `json:"chat"`
 		Audience string `json:"audience"`
 		Waited   int    `json:"waited_seconds"`
+		Urgent   bool   `json:"urgent"`
+		Reason   string `json:"reason,omitempty"`
+		ReasonEn string `json:"reason_en,omitempty"`
 	}
 	queueFrame struct {
 		Type    string       `json:"type"`
@@ -182,6 +194,9 @@ type (
 		Lang            string `json:"lang"`
 		TransferredFrom string `json:"transferred_from,omitempty"`
 		ParentGone      bool   `json:"parent_gone,omitempty"`
+		First           string `json:"first,omitempty"`
+		Urgent          bool   `json:"urgent,omitempty"`
+		Reason          string `json:"reason,omitempty"`
 	}
 	statusFrame struct {
 		Type      string `json:"type"`
@@ -206,6 +221,7 @@ type (
 		State     string `json:"state"`
 		Counselor string `json:"counselor,omitempty"`
 		Seconds   int    `json:"seconds"`
+		Urgent    bool   `json:"urgent"`
 	}
 	overviewCounselor struct {
 		Name      string `json:"name"`

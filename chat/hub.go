@@ -14,6 +14,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"parentline/chat/hours"
+	"parentline/chat/triage"
 )
 
 // Tallier stores the de-identified counters a chat leaves behind: on close,
@@ -57,6 +58,9 @@ type Options struct {
 	// Identify returns the logged-in staff member behind a counsellor
 	// socket request; the server checks the role before the hub sees it.
 	Identify func(r *http.Request) (Staff, bool)
+	// Triage marks a waiting chat urgent from the parent's first line; nil
+	// uses the built-in rules.
+	Triage *triage.Rules
 	// Escalator seals a parent's consented escalation as a case; nil
 	// disables the consent path (consent_request is refused).
 	Escalator Escalator
@@ -103,6 +107,9 @@ func (o *Options) setDefaults() {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.Triage == nil {
+		o.Triage = triage.Default()
+	}
 }
 
 type roomState int
@@ -131,9 +138,19 @@ type room struct {
 	seq       uint64 // queue order
 	prio      int    // higher first; a chat put back after its counsellor vanished goes first
 	answered  bool   // a counsellor has taken it at least once
+	first     string // the parent's first line, for the counsellor who takes it
+	urgent    bool
+	reason    map[string]string // why it is urgent, by language
 	history   []line
 	histBytes int
 	consent   *pendingConsent // the open consent request, if any
+	notes     []note          // staff-only notes; never sent to the parent
+}
+
+// note is an internal note on a chat, seen by staff on it only.
+type note struct {
+	From string `json:"from"`
+	Text string `json:"text"`
 }
 
 const (
@@ -157,6 +174,29 @@ func (r *room) forget() {
 	r.history = nil
 	r.histBytes = 0
 	r.consent = nil
+	r.first = ""
+	clear(r.notes)
+	r.notes = nil
+}
+
+// Queue priorities, highest first.
+const (
+	prioNormal   = 0
+	prioReturned = 1 // put back after its counsellor vanished
+	prioUrgent   = 2
+)
+
+// setUrgent marks a room urgent (or not) and sets its queue priority.
+func (r *room) setUrgent(urgent bool, reason map[string]string) {
+	r.urgent, r.reason = urgent, reason
+	switch {
+	case urgent:
+		r.prio = prioUrgent
+	case r.answered:
+		r.prio = prioReturned
+	default:
+		r.prio = prioNormal
+	}
 }
 
 // parent is an anonymous parent's session.
@@ -372,7 +412,8 @@ func (h *Hub) flush() {
 	const shown = 50
 	qf := queueFrame{Type: "queue", Waiting: make([]queueEntry, 0, min(shown, len(h.queue))), Total: len(h.queue)}
 	for _, r := range h.queue[:min(shown, len(h.queue))] {
-		qf.Waiting = append(qf.Waiting, queueEntry{Chat: r.id, Audience: r.audience, Waited: int(now.Sub(r.queuedAt).Seconds())})
+		qf.Waiting = append(qf.Waiting, queueEntry{Chat: r.id, Audience: r.audience, Waited: int(now.Sub(r.queuedAt).Seconds()),
+			Urgent: r.urgent, Reason: r.reason["sv"], ReasonEn: r.reason["en"]})
 	}
 	queueMsg := encode(qf)
 
@@ -414,13 +455,13 @@ func (h *Hub) overviewLocked(now time.Time, names []string) []byte {
 	of := overviewFrame{Type: "overview", Chats: []overviewChat{}, Counselors: []overviewCounselor{}}
 	for _, r := range h.queue {
 		of.Chats = append(of.Chats, overviewChat{Chat: r.id, Audience: r.audience, State: r.state.String(),
-			Seconds: int(now.Sub(r.queuedAt).Seconds())})
+			Seconds: int(now.Sub(r.queuedAt).Seconds()), Urgent: r.urgent})
 	}
 	for _, u := range names {
 		co := h.counselors[u]
 		for _, r := range co.rooms {
 			of.Chats = append(of.Chats, overviewChat{Chat: r.id, Audience: r.audience, State: r.state.String(),
-				Counselor: co.Name, Seconds: int(now.Sub(r.startedAt).Seconds())})
+				Counselor: co.Name, Seconds: int(now.Sub(r.startedAt).Seconds()), Urgent: r.urgent})
 		}
 		if co.conn != nil {
 			of.Counselors = append(of.Counselors, overviewCounselor{Name: co.Name, Available: co.available, Chats: len(co.rooms)})

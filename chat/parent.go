@@ -3,11 +3,16 @@ package chat
 import (
 	"bytes"
 	"net/http"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/coder/websocket"
 	"golang.org/x/time/rate"
 )
+
+// maxFirstRunes limits the parent's first line ("Vad vill du prata om?").
+const maxFirstRunes = 300
 
 // Audiences are the two parts of the service: parents of younger children,
 // and parents of older children and teenagers.
@@ -136,6 +141,9 @@ func (h *Hub) helloLocked(c *conn, f inFrame) (*parent, error) {
 	if f.Audience != "young" && f.Audience != "teen" {
 		return nil, refuse(codeBadRequest, `audience must be "young" or "teen"`)
 	}
+	if utf8.RuneCountInString(f.First) > maxFirstRunes {
+		return nil, refuse(codeTooLarge, "the first line is longer than 300 characters")
+	}
 	now := h.now()
 	if !h.opts.Hours.Open(now) {
 		c.closeWith(encode(reasonFrame{Type: "closed", Reason: "outside_hours"}), websocket.StatusNormalClosure, "closed")
@@ -144,6 +152,10 @@ func (h *Hub) helloLocked(c *conn, f inFrame) (*parent, error) {
 	h.seq++
 	r := &room{id: newID(), audience: f.Audience, lang: f.Lang, queuedAt: now, seq: h.seq}
 	r.pseudonym = newPseudonym(func(s string) bool { return h.pseudonyms[s] })
+	r.first = strings.TrimSpace(f.First)
+	if m := h.opts.Triage.Check(r.first); m.Urgent {
+		r.setUrgent(true, m.Group.Reason)
+	}
 	h.pseudonyms[r.pseudonym] = true
 	p := &parent{
 		session: newID(), token: newToken(), lang: f.Lang, room: r, conn: c,

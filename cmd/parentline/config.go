@@ -29,6 +29,7 @@ type Config struct {
 	CounselorBurst int
 	CookieSecure   bool
 	StatsK         int
+	TriageRules    string // file with the triage rules; empty: the built-in ones
 
 	// Concern and consent.
 	IntakeKeys        []string // public key files of the intake staff who may read cases
@@ -77,6 +78,7 @@ func parseServeFlags(args []string, getenv func(string) string) (Config, error) 
 	fs.Float64Var(&cfg.CounselorRate, "counselor-rate", 10, "messages per second per counsellor connection")
 	fs.IntVar(&cfg.CounselorBurst, "counselor-burst", 30, "burst of counsellor messages")
 	fs.IntVar(&cfg.StatsK, "stats-k", 5, "smallest count the statistics may show (k); smaller counts are suppressed")
+	fs.StringVar(&cfg.TriageRules, "triage-rules", "", "file of triage rules that mark a waiting chat urgent (default: the built-in Swedish and English rules)")
 	fs.Func("intake-key", "public key file of an intake reader (repeatable; env: comma-separated)", func(v string) error {
 		for _, f := range strings.Split(v, ",") {
 			if f = strings.TrimSpace(f); f != "" {

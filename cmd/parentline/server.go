@@ -21,6 +21,7 @@ import (
 
 	"parentline/chat"
 	"parentline/chat/canned"
+	"parentline/chat/triage"
 	"parentline/consent"
 	"parentline/staff"
 	"parentline/static"
@@ -105,6 +106,12 @@ func (s *Server) build() error {
 	if s.concern, err = s.newConcern(mailer); err != nil {
 		return fmt.Errorf("concern path: %w", err)
 	}
+	rules := triage.Default()
+	if s.cfg.TriageRules != "" {
+		if rules, err = triage.Load(s.cfg.TriageRules); err != nil {
+			return fmt.Errorf("--triage-rules: %w", err)
+		}
+	}
 	var esc chat.Escalator
 	if s.concern.CanSeal() {
 		esc = escalator{s.concern}
@@ -115,7 +122,7 @@ func (s *Server) build() error {
 		MaxChats: s.cfg.MaxChats, ResumeGrace: s.cfg.ResumeGrace,
 		ParentRate: rate.Limit(s.cfg.ParentRate), ParentBurst: s.cfg.ParentBurst,
 		CounselorRate: rate.Limit(s.cfg.CounselorRate), CounselorBurst: s.cfg.CounselorBurst,
-		Identify: identify, Escalator: esc,
+		Identify: identify, Escalator: esc, Triage: rules,
 	})
 	if err != nil {
 		return err
