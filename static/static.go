@@ -1,6 +1,7 @@
 // Package static holds the web pages and scripts, embedded in the binary: the demo
 // host page with the parent chat widget, the widget itself (loaded by other sites),
-// the neutral page the quick exit leads to, the counsellor console, the
+// the neutral page the quick exit leads to, the base style sheet and module the staff
+// pages share (staff.css, staff.js; the widget uses neither), the counsellor console, the
 // statistics report page, the intake view (where social services decrypt cases in
 // the browser) and the page where a parent withdraws their consent.
 //
@@ -23,6 +24,7 @@ import (
 )
 
 //go:embed index.html site.css widget.js widget.css neutral.html neutral.css
+//go:embed staff.css staff.js
 //go:embed console/index.html console/console.js console/console.css
 //go:embed stats/index.html stats/report.js stats/charts.js stats/report.css
 //go:embed intake/index.html intake/intake.js intake/hpke.js intake/intake.css
@@ -48,6 +50,8 @@ var routes = []struct {
 	{"/widget.css", "widget.css", true},
 	{"/neutral", "neutral.html", false},
 	{"/neutral.css", "neutral.css", false},
+	{"/staff.css", "staff.css", false},
+	{"/staff.js", "staff.js", false},
 	{"/console/", "console/index.html", false},
 	{"/console/console.js", "console/console.js", false},
 	{"/console/console.css", "console/console.css", false},
@@ -110,7 +114,7 @@ var assets = sync.OnceValue(func() map[string]*asset {
 })
 
 // Handler serves the embedded pages at their paths ("/", "/widget.js", "/widget.css",
-// "/neutral", "/console/", "/stats/", "/intake/", "/consent/" and their style sheets
+// "/neutral", "/staff.css", "/staff.js", "/console/", "/stats/", "/intake/", "/consent/" and their style sheets
 // and scripts). Unknown paths are 404;
 // methods other than GET and HEAD are 405.
 func Handler() http.Handler {

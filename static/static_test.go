@@ -42,6 +42,8 @@ var pages = []struct {
 	{"/widget.css", "widget.css", "text/css; charset=utf-8", false, true},
 	{"/neutral", "neutral.html", "text/html; charset=utf-8", true, false},
 	{"/neutral.css", "neutral.css", "text/css; charset=utf-8", false, false},
+	{"/staff.css", "staff.css", "text/css; charset=utf-8", false, false},
+	{"/staff.js", "staff.js", "text/javascript; charset=utf-8", false, false},
 	{"/console/", "console/index.html", "text/html; charset=utf-8", true, false},
 	{"/console/console.js", "console/console.js", "text/javascript; charset=utf-8", false, false},
 	{"/console/console.css", "console/console.css", "text/css; charset=utf-8", false, false},
@@ -498,5 +500,55 @@ func TestConsent_PageHasItsControls(t *testing.T) {
 	js, _ := files.ReadFile("consent/consent.js")
 	if !strings.Contains(string(js), "'/api/consent/withdraw'") {
 		t.Error("consent.js does not post to /api/consent/withdraw")
+	}
+}
+
+// The staff pages share /staff.css (linked before the page's own style sheet) and
+// /staff.js (imported by each page script); every id staff.js looks up is on the
+// pages that use its session, and the widget, loaded by other sites, uses neither.
+func TestStaff_SharedFiles(t *testing.T) {
+	checkScript(t, "staff.js", "sessionStorage", "indexedDB")
+	staffIDs := scriptIDs(t, "staff.js")
+	if len(staffIDs) < 10 {
+		t.Fatalf("found only %d ids in staff.js; has the lookup helper changed?", len(staffIDs))
+	}
+	for _, p := range []struct {
+		dir, css, js string
+		session      bool
+		lacks        string // an id of staff.js the page does without (it does not call what uses it)
+	}{
+		{"console", "console.css", "console.js", true, "denied-view"}, // the console shows its own note instead
+		{"stats", "report.css", "report.js", true, "announcer"},       // the report does not announce()
+		{"intake", "intake.css", "intake.js", true, ""},
+		{"consent", "consent.css", "consent.js", false, ""},
+	} {
+		b, _ := files.ReadFile(p.dir + "/index.html")
+		page := string(b)
+		shared := strings.Index(page, `<link rel="stylesheet" href="/staff.css">`)
+		own := strings.Index(page, `<link rel="stylesheet" href="/`+p.dir+"/"+p.css+`">`)
+		if shared < 0 || own < shared {
+			t.Errorf("%s/index.html does not link /staff.css before its own %s", p.dir, p.css)
+		}
+		js, _ := files.ReadFile(p.dir + "/" + p.js)
+		if !strings.Contains(string(js), "} from '/staff.js';") {
+			t.Errorf("%s/%s does not import /staff.js", p.dir, p.js)
+		}
+		if !p.session {
+			continue
+		}
+		for id := range staffIDs {
+			if id == p.lacks {
+				continue
+			}
+			if !strings.Contains(page, `id="`+id+`"`) {
+				t.Errorf("staff.js uses #%s, which %s/index.html lacks", id, p.dir)
+			}
+		}
+	}
+	for _, f := range []string{"widget.js", "widget.css", "index.html"} {
+		b, _ := files.ReadFile(f)
+		if strings.Contains(string(b), "staff.") {
+			t.Errorf("%s refers to the staff files; the widget must stand alone", f)
+		}
 	}
 }

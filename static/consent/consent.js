@@ -1,6 +1,9 @@
 // Parentline withdrawal page: a parent who consented in the chat withdraws that consent
 // with the reference and the one-time code they were shown. Nothing is stored in the
-// browser. An ES module with no dependencies; every visible string is in DICT.
+// browser. An ES module; the language helpers come from /staff.js (nothing of the staff
+// session is used here); every visible string is in DICT.
+
+import { $, translator, applyStaticLang, otherLang } from '/staff.js';
 
 const EXIT_URL = '/neutral';
 
@@ -65,21 +68,10 @@ let busy = false;
 /** The message now shown, as a function so a language switch can say it again. */
 const shown = { error: null, result: null };
 
-const $ = (id) => document.getElementById(id);
-
-function t(key, ...args) {
-  const v = key in DICT[lang] ? DICT[lang][key] : DICT.sv[key];
-  if (typeof v === 'function') return v(...args);
-  return v === undefined ? key : v;
-}
+const t = translator(DICT, () => lang);
 
 function applyLang() {
-  document.documentElement.lang = lang;
-  for (const e of document.querySelectorAll('[data-i18n]')) e.textContent = t(e.dataset.i18n);
-  const b = $('lang');
-  b.textContent = t('otherLang');
-  b.setAttribute('lang', t('otherLangCode'));
-  document.title = t('docTitle');
+  applyStaticLang(t, lang);
   $('w-error').textContent = shown.error ? shown.error() : '';
   $('w-result').textContent = shown.result ? shown.result() : '';
   for (const [id, key] of [['w-reference', 'referenceMissing'], ['w-code', 'codeMissing']]) {
@@ -172,7 +164,7 @@ function onKey(e) {
 }
 
 function main() {
-  $('lang').addEventListener('click', () => { lang = lang === 'sv' ? 'en' : 'sv'; applyLang(); });
+  $('lang').addEventListener('click', () => { lang = otherLang(lang); applyLang(); });
   $('w-form').addEventListener('submit', onSubmit);
   $('w-exit').addEventListener('click', quickExit);
   for (const id of ['w-reference', 'w-code']) {

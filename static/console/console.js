@@ -1,6 +1,11 @@
 // Parentline counsellor console: log in, take chats from the queue, answer several
 // parents at once, transfer, tag topics on close; supervisors also see an overview.
-// An ES module with no dependencies; every visible string is in DICT.
+// An ES module; the staff session and helpers come from /staff.js; every visible string is in DICT.
+
+import {
+  $, withStaffTexts, translator, applyStaticLang, otherLang, el, fetchJSON, hasRole, showUser, showLoginMessage,
+  wireLogin, logout, startSession, announce,
+} from '/staff.js';
 
 const MAX_CHARS = 4000;
 const MAX_BYTES = 4096;
@@ -11,17 +16,12 @@ const PENDING_POLL_MS = 10000;
 const CONSENT_ERROR_WINDOW_MS = 5000; // an error frame this soon after consent_request answers it
 const MAX_SUMMARY = 2000;
 
-const DICT = {
+const DICT = withStaffTexts({
   sv: {
-    docTitle: 'Föräldrachatten – konsol', skip: 'Hoppa till innehållet', brand: 'Föräldrachatten – konsol',
-    otherLang: 'English', otherLangCode: 'en', available: 'Tillgänglig',
-    load: (n, max) => `${n} av ${max} chattar`, logout: 'Logga ut', dismiss: 'Stäng', loginTitle: 'Logga in',
+    docTitle: 'Föräldrachatten – konsol', brand: 'Föräldrachatten – konsol',
+    available: 'Tillgänglig',
+    load: (n, max) => `${n} av ${max} chattar`, dismiss: 'Stäng',
     loginIntro: 'För personal på Föräldrawebben. Logga in med ditt personliga konto.',
-    username: 'Användarnamn', password: 'Lösenord', loginButton: 'Logga in',
-    loginFailed: 'Inloggningen misslyckades.', loginMissing: 'Fyll i användarnamn och lösenord.',
-    retryAfter: (s) => `Försök igen om ${s} sekunder.`,
-    sessionExpired: 'Du har blivit utloggad. Logga in igen.',
-    network: 'Kunde inte nå servern. Kontrollera anslutningen och försök igen.',
     noRole: 'Ditt konto har inte behörighet till chattkonsolen.', consoleTitle: 'Chattkonsol',
     connecting: 'Ansluter…', reconnecting: 'Anslutningen bröts. Återansluter…', queueTitle: 'Kö',
     takeNext: 'Ta nästa', take: 'Ta',
@@ -136,14 +136,10 @@ const DICT = {
     reportRejectedNotice: (reason) => `Din orosanmälan skickades tillbaka av arbetsledaren.${reason ? ' Skäl: ' + reason : ''}`,
   },
   en: {
-    docTitle: 'Parent chat – console', skip: 'Skip to content', brand: 'Parent chat – console',
-    otherLang: 'Svenska', otherLangCode: 'sv', available: 'Available', load: (n, max) => `${n} of ${max} chats`,
-    logout: 'Log out', dismiss: 'Dismiss', loginTitle: 'Log in',
+    docTitle: 'Parent chat – console', brand: 'Parent chat – console',
+    available: 'Available', load: (n, max) => `${n} of ${max} chats`,
+    dismiss: 'Dismiss',
     loginIntro: 'For staff of the Parent web. Log in with your personal account.',
-    username: 'User name', password: 'Password', loginButton: 'Log in', loginFailed: 'Login failed.',
-    loginMissing: 'Enter your user name and password.', retryAfter: (s) => `Try again in ${s} seconds.`,
-    sessionExpired: 'You have been logged out. Please log in again.',
-    network: 'Could not reach the server. Check the connection and try again.',
     noRole: 'Your account is not allowed to use the chat console.', consoleTitle: 'Chat console',
     connecting: 'Connecting…', reconnecting: 'Connection lost. Reconnecting…', queueTitle: 'Queue',
     takeNext: 'Take next', take: 'Take',
@@ -260,7 +256,7 @@ const DICT = {
     reportApprovedNotice: (ref) => `Your mandatory report has been approved and sent to social services. Case ${ref}.`,
     reportRejectedNotice: (reason) => `Your mandatory report was sent back by the supervisor.${reason ? ' Reason: ' + reason : ''}`,
   },
-};
+});
 
 let lang = 'sv';
 
@@ -283,27 +279,8 @@ const S = {
   noticeSeq: 0,
 };
 
-const $ = (id) => document.getElementById(id);
-
 /** Translates key in the console language; function entries get args. */
-function t(key, ...args) {
-  const v = key in DICT[lang] ? DICT[lang][key] : DICT.sv[key];
-  if (typeof v === 'function') return v(...args);
-  return v === undefined ? key : v;
-}
-
-/** Creates an element with attributes (class, text, others) and children. */
-function el(tag, attrs = {}, children = []) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === false || v === null || v === undefined) continue;
-    if (k === 'class') e.className = v;
-    else if (k === 'text') e.textContent = v;
-    else e.setAttribute(k, v === true ? '' : v);
-  }
-  for (const c of [].concat(children)) if (c !== null && c !== undefined && c !== false) e.append(c);
-  return e;
-}
+const t = translator(DICT, () => lang);
 
 function audienceLabel(a) { return DICT.sv['aud_' + a] ? t('aud_' + a) : String(a || '–'); }
 function langLabel(l) { return DICT.sv['lang_' + l] ? t('lang_' + l) : String(l || '–'); }
@@ -323,11 +300,7 @@ function utf8Length(s) { return new TextEncoder().encode(s).length; }
 
 /** Applies the dictionary to the static page (data-i18n) and re-renders the rest. */
 function applyLang() {
-  document.documentElement.lang = lang;
-  for (const e of document.querySelectorAll('[data-i18n]')) e.textContent = t(e.dataset.i18n);
-  const b = $('lang');
-  b.textContent = t('otherLang');
-  b.setAttribute('lang', t('otherLangCode'));
+  applyStaticLang(t, lang, { title: false });
   renderAll();
 }
 
@@ -341,21 +314,8 @@ function setLang(l) {
 
 // ---- HTTP --------------------------------------------------------------------------
 
-/** JSON request to our own server; returns {ok, status, data, headers}. */
-async function api(method, path, body) {
-  const opts = { method, credentials: 'same-origin', headers: { Accept: 'application/json' } };
-  if (body !== undefined) {
-    opts.headers['Content-Type'] = 'application/json';
-    opts.body = JSON.stringify(body);
-  }
-  const res = await fetch(path, opts);
-  let data = null;
-  const type = res.headers.get('Content-Type') || '';
-  if (res.status !== 204 && type.includes('json')) {
-    try { data = await res.json(); } catch { data = null; }
-  }
-  return { ok: res.ok, status: res.status, data, headers: res.headers };
-}
+/** JSON request to our own server; returns {ok, status, data, raw, headers}; see fetchJSON. */
+const api = (method, path, body) => fetchJSON(method, path, body);
 
 // ---- banners and announcements -----------------------------------------------------
 
@@ -378,15 +338,6 @@ function showErrorFrame(f) {
   showAlert(f.code && key in DICT.sv ? t(key) : String(f.message || f.code || ''));
 }
 
-let announceTimer = 0;
-/** Says text through the polite live region (cleared first so repeats are heard). */
-function announce(text) {
-  const a = $('announcer');
-  a.textContent = '';
-  clearTimeout(announceTimer);
-  announceTimer = setTimeout(() => { a.textContent = text; }, 60);
-}
-
 function setConn(state) {
   S.connState = state;
   $('conn').textContent = state ? t(state) : '';
@@ -402,24 +353,21 @@ function showLogin(message) {
   $('console-view').hidden = true;
   $('session-info').hidden = true;
   $('login-view').hidden = false;
-  $('login-error').textContent = message || '';
   setConn('');
   document.title = t('docTitle');
-  $('login-username').focus();
+  showLoginMessage(message);
 }
 
 /** Shows the console for the account me ({username, name, roles}) and connects. */
 function showConsole(me) {
   S.me = me;
-  const roles = Array.isArray(me.roles) ? me.roles : [];
-  S.supervisor = roles.includes('supervisor');
+  S.supervisor = hasRole(me, 'supervisor');
   $('login-view').hidden = true;
   $('console-view').hidden = false;
   $('session-info').hidden = false;
-  $('me-name').textContent = me.name || me.username || '';
-  $('login-password').value = '';
+  showUser(me);
   renderAll();
-  if (!roles.includes('counselor') && !roles.includes('supervisor')) {
+  if (!hasRole(me, 'counselor', 'supervisor')) {
     showAlert(t('noRole'));
     return;
   }
@@ -441,61 +389,10 @@ function resetSession() {
   closeConcern(false);
 }
 
-let retryAfterTimer = 0;
-/** POST /api/login; 401 and 429 show the server's error text (429 with Retry-After). */
-async function onLogin(e) {
-  e.preventDefault();
-  const username = $('login-username').value.trim();
-  const password = $('login-password').value;
-  const err = $('login-error');
-  if (!username || !password) { err.textContent = t('loginMissing'); return; }
-  err.textContent = '';
-  const submit = $('login-submit');
-  submit.disabled = true;
-  let res;
-  try {
-    res = await api('POST', '/api/login', { username, password });
-  } catch {
-    submit.disabled = false;
-    err.textContent = t('network');
-    return;
-  }
-  if (res.ok && res.data) {
-    submit.disabled = false;
-    clearAlert();
-    showConsole(res.data);
-    $('main').focus();
-    return;
-  }
-  let text = (res.data && res.data.error) || t('loginFailed');
-  if (res.status === 429) {
-    const secs = retryAfterSeconds(res.headers.get('Retry-After'));
-    if (secs > 0) {
-      text += ' ' + t('retryAfter', secs);
-      clearTimeout(retryAfterTimer);
-      retryAfterTimer = setTimeout(() => { submit.disabled = false; }, secs * 1000);
-      err.textContent = text;
-      return;
-    }
-  }
-  submit.disabled = false;
-  err.textContent = text;
-  $('login-password').value = '';
-  $('login-password').focus();
-}
-
-/** Retry-After as seconds: a number, or an HTTP date. */
-function retryAfterSeconds(v) {
-  if (!v) return 0;
-  if (/^\d+$/.test(v.trim())) return parseInt(v, 10);
-  const when = Date.parse(v);
-  return isNaN(when) ? 0 : Math.max(1, Math.ceil((when - Date.now()) / 1000));
-}
-
 async function onLogout() {
   S.wsWanted = false;
   disconnect();
-  try { await api('POST', '/api/logout'); } catch { /* the session ends with the cookie anyway */ }
+  await logout();
   clearAlert();
   showLogin('');
 }
@@ -1695,8 +1592,8 @@ function dismissNotice(id) {
 // ---- wiring ------------------------------------------------------------------------------------------------
 
 function wire() {
-  $('lang').addEventListener('click', () => setLang(lang === 'sv' ? 'en' : 'sv'));
-  $('login-form').addEventListener('submit', onLogin);
+  $('lang').addEventListener('click', () => setLang(otherLang(lang)));
+  wireLogin({ t, onLogin: (me) => { clearAlert(); showConsole(me); } });
   $('logout').addEventListener('click', onLogout);
   $('alert-close').addEventListener('click', clearAlert);
   $('available').addEventListener('change', (e) => {
@@ -1741,15 +1638,7 @@ function wire() {
 async function main() {
   wire();
   applyLang();
-  let res;
-  try {
-    res = await api('GET', '/api/me');
-  } catch {
-    showLogin(t('network'));
-    return;
-  }
-  if (res.ok && res.data) showConsole(res.data);
-  else showLogin('');
+  await startSession({ t, onReady: showConsole, onLogin: showLogin });
 }
 
 main();

@@ -2,25 +2,24 @@
 // opening a case, which is decrypted here in the browser with the reader's own key file.
 // The private key and every decrypted case live in this module's variables only: nothing
 // is written to storage, and nothing of a case's content is ever sent back to the server.
-// An ES module with no dependencies; every visible string is in DICT.
+// An ES module; the staff session and helpers come from /staff.js; every visible string is in DICT.
 
 import { hpkeOpen, keyIdFromJwk } from './hpke.js';
+import {
+  $, withStaffTexts, translator, applyStaticLang, otherLang, el, fetchJSON, showAlert, hasRole, showView as showStaffView,
+  showUser, showLoginMessage, wireLogin, logout, startSession, announce,
+} from '/staff.js';
 
 const REFRESH_MS = 30000;
 const MAX_KEY_FILE = 64 * 1024;
 const SUITE = 'HPKE-P256-SHA256-AES128GCM';
 const STATUSES = ['received', 'forwarded', 'closed'];
 
-const DICT = {
+const DICT = withStaffTexts({
   sv: {
-    docTitle: 'Föräldrachatten – mottagning', skip: 'Hoppa till innehållet',
-    brand: 'Föräldrachatten – socialtjänstens mottagning', otherLang: 'English', otherLangCode: 'en',
-    logout: 'Logga ut', loginTitle: 'Logga in',
+    docTitle: 'Föräldrachatten – mottagning',
+    brand: 'Föräldrachatten – socialtjänstens mottagning',
     loginIntro: 'För socialtjänstens mottagning. Logga in med ditt personliga konto.',
-    username: 'Användarnamn', password: 'Lösenord', loginButton: 'Logga in',
-    loginFailed: 'Inloggningen misslyckades.', loginMissing: 'Fyll i användarnamn och lösenord.',
-    retryAfter: (s) => `Försök igen om ${s} sekunder.`, sessionExpired: 'Du har blivit utloggad. Logga in igen.',
-    network: 'Kunde inte nå servern. Kontrollera anslutningen och försök igen.',
     deniedTitle: 'Du saknar behörighet',
     deniedText: 'Mottagningen är bara för konton med rollen mottagning (intake). Be en administratör om behörighet om du behöver den.',
     intakeTitle: 'Ärenden till socialtjänsten', keyTitle: 'Din nyckel',
@@ -70,14 +69,9 @@ const DICT = {
     statusFailed: 'Statusen kunde inte ändras. Försök igen.',
   },
   en: {
-    docTitle: 'Parent chat – intake', skip: 'Skip to content',
-    brand: 'Parent chat – social services intake', otherLang: 'Svenska', otherLangCode: 'sv',
-    logout: 'Log out', loginTitle: 'Log in',
+    docTitle: 'Parent chat – intake',
+    brand: 'Parent chat – social services intake',
     loginIntro: 'For the social services intake. Log in with your personal account.',
-    username: 'User name', password: 'Password', loginButton: 'Log in',
-    loginFailed: 'Login failed.', loginMissing: 'Enter your user name and password.',
-    retryAfter: (s) => `Try again in ${s} seconds.`, sessionExpired: 'You have been logged out. Please log in again.',
-    network: 'Could not reach the server. Check the connection and try again.',
     deniedTitle: 'You do not have access',
     deniedText: 'The intake view is only for accounts with the intake role. Ask an administrator if you need access.',
     intakeTitle: 'Cases for social services', keyTitle: 'Your key',
@@ -126,7 +120,7 @@ const DICT = {
     statusSaving: 'Saving the status…', statusSaved: (s) => `Status changed: ${s}.`,
     statusFailed: 'The status could not be changed. Please try again.',
   },
-};
+});
 
 let lang = 'sv';
 
@@ -139,26 +133,7 @@ const S = {
   open: null, openSeq: 0, message: null,
 };
 
-const $ = (id) => document.getElementById(id);
-
-function t(key, ...args) {
-  const v = key in DICT[lang] ? DICT[lang][key] : DICT.sv[key];
-  if (typeof v === 'function') return v(...args);
-  return v === undefined ? key : v;
-}
-
-/** Creates an element with attributes (class, text, others) and children. */
-function el(tag, attrs = {}, children = []) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === false || v === null || v === undefined) continue;
-    if (k === 'class') e.className = v;
-    else if (k === 'text') e.textContent = v;
-    else e.setAttribute(k, v === true ? '' : v);
-  }
-  for (const c of [].concat(children)) if (c !== null && c !== undefined && c !== false) e.append(c);
-  return e;
-}
+const t = translator(DICT, () => lang);
 
 const has = (key) => Object.prototype.hasOwnProperty.call(DICT.sv, key);
 const kindLabel = (k) => (has('kind_' + k) ? t('kind_' + k) : String(k || t('none')));
@@ -172,42 +147,15 @@ function fmtTime(v) {
   }).format(d);
 }
 
-let announceTimer = 0;
-function announce(text) {
-  const a = $('announcer');
-  a.textContent = '';
-  clearTimeout(announceTimer);
-  announceTimer = setTimeout(() => { a.textContent = text; }, 60);
-}
-
-function showAlert(text) { $('alert').textContent = text || ''; }
-
 // ---- HTTP ----------------------------------------------------------------------------
 
-/** JSON request to our own server; returns {ok, status, data, headers}. */
-async function api(method, path, body) {
-  const opts = { method, credentials: 'same-origin', headers: { Accept: 'application/json' }, cache: 'no-store' };
-  if (body !== undefined) {
-    opts.headers['Content-Type'] = 'application/json';
-    opts.body = JSON.stringify(body);
-  }
-  const res = await fetch(path, opts);
-  let data = null;
-  if (res.status !== 204 && (res.headers.get('Content-Type') || '').includes('json')) {
-    try { data = await res.json(); } catch { data = null; }
-  }
-  return { ok: res.ok, status: res.status, data, headers: res.headers };
-}
+/** JSON request to our own server, never from the HTTP cache; see fetchJSON. */
+const api = (method, path, body) => fetchJSON(method, path, body, { cache: 'no-store' });
 
 // ---- language -----------------------------------------------------------------------------
 
 function applyLang() {
-  document.documentElement.lang = lang;
-  for (const e of document.querySelectorAll('[data-i18n]')) e.textContent = t(e.dataset.i18n);
-  const b = $('lang');
-  b.textContent = t('otherLang');
-  b.setAttribute('lang', t('otherLangCode'));
-  document.title = t('docTitle');
+  applyStaticLang(t, lang);
   renderKeyStatus();
   renderCases();
   renderCase();
@@ -215,12 +163,7 @@ function applyLang() {
 
 // ---- login and session ------------------------------------------------------------------------
 
-function showView(name) {
-  $('login-view').hidden = name !== 'login';
-  $('denied-view').hidden = name !== 'denied';
-  $('intake-view').hidden = name !== 'intake';
-  $('session-info').hidden = name === 'login';
-}
+const showView = (name) => showStaffView(name, 'intake');
 
 /** Back to the login; the key and any open case are forgotten. */
 function showLogin(message) {
@@ -228,16 +171,13 @@ function showLogin(message) {
   S.me = null;
   forgetAll();
   showView('login');
-  $('login-error').textContent = message || '';
-  $('login-username').focus();
+  showLoginMessage(message);
 }
 
 function enter(me) {
   S.me = me;
-  $('me-name').textContent = me.name || me.username || '';
-  $('login-password').value = '';
-  const roles = Array.isArray(me.roles) ? me.roles : [];
-  if (!roles.includes('intake')) { showView('denied'); return; }
+  showUser(me);
+  if (!hasRole(me, 'intake')) { showView('denied'); return; }
   showView('intake');
   renderKeyStatus();
   loadCases();
@@ -250,59 +190,9 @@ function stopRefresh() {
   S.refreshTimer = 0;
 }
 
-let retryAfterTimer = 0;
-/** POST /api/login; 401 and 429 show the server's error text (429 with Retry-After). */
-async function onLogin(e) {
-  e.preventDefault();
-  const username = $('login-username').value.trim();
-  const password = $('login-password').value;
-  const err = $('login-error');
-  if (!username || !password) { err.textContent = t('loginMissing'); return; }
-  err.textContent = '';
-  const submit = $('login-submit');
-  submit.disabled = true;
-  let res;
-  try {
-    res = await api('POST', '/api/login', { username, password });
-  } catch {
-    submit.disabled = false;
-    err.textContent = t('network');
-    return;
-  }
-  if (res.ok && res.data) {
-    submit.disabled = false;
-    showAlert('');
-    enter(res.data);
-    $('main').focus();
-    return;
-  }
-  let text = (res.data && res.data.error) || t('loginFailed');
-  if (res.status === 429) {
-    const secs = retryAfterSeconds(res.headers.get('Retry-After'));
-    if (secs > 0) {
-      text += ' ' + t('retryAfter', secs);
-      clearTimeout(retryAfterTimer);
-      retryAfterTimer = setTimeout(() => { submit.disabled = false; }, secs * 1000);
-      err.textContent = text;
-      return;
-    }
-  }
-  submit.disabled = false;
-  err.textContent = text;
-  $('login-password').value = '';
-  $('login-password').focus();
-}
-
-function retryAfterSeconds(v) {
-  if (!v) return 0;
-  if (/^\d+$/.test(v.trim())) return parseInt(v, 10);
-  const when = Date.parse(v);
-  return isNaN(when) ? 0 : Math.max(1, Math.ceil((when - Date.now()) / 1000));
-}
-
 async function onLogout() {
   forgetAll();
-  try { await api('POST', '/api/logout'); } catch { /* the session ends with the cookie anyway */ }
+  await logout(api);
   showAlert('');
   showLogin('');
 }
@@ -629,8 +519,8 @@ async function setStatus(status) {
 // ---- wiring -----------------------------------------------------------------------------------------
 
 function wire() {
-  $('lang').addEventListener('click', () => { lang = lang === 'sv' ? 'en' : 'sv'; applyLang(); });
-  $('login-form').addEventListener('submit', onLogin);
+  $('lang').addEventListener('click', () => { lang = otherLang(lang); applyLang(); });
+  wireLogin({ t, api, onLogin: (me) => { showAlert(''); enter(me); } });
   $('logout').addEventListener('click', onLogout);
   $('key-file').addEventListener('change', onKeyFile);
   $('key-forget').addEventListener('click', forgetKey);
@@ -648,15 +538,7 @@ function wire() {
 async function main() {
   wire();
   applyLang();
-  let res;
-  try {
-    res = await api('GET', '/api/me');
-  } catch {
-    showLogin(t('network'));
-    return;
-  }
-  if (res.ok && res.data) enter(res.data);
-  else showLogin('');
+  await startSession({ t, api, onReady: enter, onLogin: showLogin });
 }
 
 main();

@@ -1,13 +1,17 @@
 // Parentline statistics report: log in, choose a range, a period and a grouping, and
 // read the five protected reports (topics, the queue's flow, waits, hour of week, cases
 // escalated to social services) as tables and SVG charts, with CSV and JSON downloads of exactly what is shown.
-// An ES module with no dependencies; every visible string is in DICT.
+// An ES module; the staff session and helpers come from /staff.js; every visible string is in DICT.
 //
 // The page never computes new numbers from the ones it gets: no sums, no differences.
 // It shows each cell as the server protected it ("exact", "perturbed" or "suppressed"),
 // fills cells the server did not send with exact zeros, and draws the same cells.
 
 import { lineChart, hBarChart, stackedBars, heatmap, marker, svg } from './charts.js';
+import {
+  $, withStaffTexts, translator, applyStaticLang, otherLang, el, fetchJSON, showAlert, hasRole, showView as showStaffView,
+  showUser, showLoginMessage, wireLogin, logout, startSession,
+} from '/staff.js';
 
 const KINDS = ['topics', 'flow', 'waits', 'heatmap', 'escalations'];
 const PERIODS = ['week', 'month', 'quarter', 'year'];
@@ -39,16 +43,10 @@ const BUCKET_STYLE = {
   gt30: { cls: 'b4', pattern: 'pat-b4' },
 };
 
-const DICT = {
+const DICT = withStaffTexts({
   sv: {
-    docTitle: 'Föräldrachatten – statistik', skip: 'Hoppa till innehållet', brand: 'Föräldrachatten – statistik',
-    otherLang: 'English', otherLangCode: 'en', logout: 'Logga ut', loginTitle: 'Logga in',
+    docTitle: 'Föräldrachatten – statistik', brand: 'Föräldrachatten – statistik',
     loginIntro: 'För statistiker och administratörer. Logga in med ditt personliga konto.',
-    username: 'Användarnamn', password: 'Lösenord', loginButton: 'Logga in',
-    loginFailed: 'Inloggningen misslyckades.', loginMissing: 'Fyll i användarnamn och lösenord.',
-    retryAfter: (s) => `Försök igen om ${s} sekunder.`,
-    sessionExpired: 'Du har blivit utloggad. Logga in igen.',
-    network: 'Kunde inte nå servern. Kontrollera anslutningen och försök igen.',
     deniedTitle: 'Du saknar behörighet',
     deniedText: 'Statistiksidan är bara för konton med rollen statistiker eller administratör. Be en administratör om behörighet om du behöver den.',
     reportTitle: 'Anonym statistik över chattarnas ämnen',
@@ -124,13 +122,8 @@ const DICT = {
     noData: 'Inga perioder i intervallet.',
   },
   en: {
-    docTitle: 'Parent chat – statistics', skip: 'Skip to content', brand: 'Parent chat – statistics',
-    otherLang: 'Svenska', otherLangCode: 'sv', logout: 'Log out', loginTitle: 'Log in',
+    docTitle: 'Parent chat – statistics', brand: 'Parent chat – statistics',
     loginIntro: 'For statisticians and administrators. Log in with your personal account.',
-    username: 'User name', password: 'Password', loginButton: 'Log in', loginFailed: 'Login failed.',
-    loginMissing: 'Enter your user name and password.', retryAfter: (s) => `Try again in ${s} seconds.`,
-    sessionExpired: 'You have been logged out. Please log in again.',
-    network: 'Could not reach the server. Check the connection and try again.',
     deniedTitle: 'You do not have access',
     deniedText: 'The statistics page is only for accounts with the statistician or administrator role. Ask an administrator for access if you need it.',
     reportTitle: 'Anonymous statistics on what the chats were about',
@@ -205,7 +198,7 @@ const DICT = {
     ariaPeak: (day, hour, v) => ` Most: ${day} ${hour}, ${v}.`,
     noData: 'No periods in the range.',
   },
-};
+});
 
 let lang = 'sv';
 
@@ -218,27 +211,8 @@ const S = {
   seq: 0, ctrl: null, status: null, formError: null, charts: {},
 };
 
-const $ = (id) => document.getElementById(id);
-
 /** Translates key in the page language; function entries get args. */
-function t(key, ...args) {
-  const v = key in DICT[lang] ? DICT[lang][key] : DICT.sv[key];
-  if (typeof v === 'function') return v(...args);
-  return v === undefined ? key : v;
-}
-
-/** Creates an element with attributes (class, text, others) and children. */
-function el(tag, attrs = {}, children = []) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === false || v === null || v === undefined) continue;
-    if (k === 'class') e.className = v;
-    else if (k === 'text') e.textContent = v;
-    else e.setAttribute(k, v === true ? '' : v);
-  }
-  for (const c of [].concat(children)) if (c !== null && c !== undefined && c !== false) e.append(c);
-  return e;
-}
+const t = translator(DICT, () => lang);
 
 const locale = () => (lang === 'sv' ? 'sv-SE' : 'en-GB');
 const numberFormats = {};
@@ -363,21 +337,8 @@ const escPeriod = (q) => (q.period === 'week' ? 'month' : q.period);
 
 // ---- HTTP ----------------------------------------------------------------------------------
 
-/** JSON request to our own server; returns {ok, status, data, raw, headers}. */
-async function api(method, path, body, signal) {
-  const opts = { method, credentials: 'same-origin', headers: { Accept: 'application/json' }, signal };
-  if (body !== undefined) {
-    opts.headers['Content-Type'] = 'application/json';
-    opts.body = JSON.stringify(body);
-  }
-  const res = await fetch(path, opts);
-  const raw = res.status === 204 ? '' : await res.text();
-  let data = null;
-  if ((res.headers.get('Content-Type') || '').includes('json')) {
-    try { data = JSON.parse(raw); } catch { data = null; }
-  }
-  return { ok: res.ok, status: res.status, data, raw, headers: res.headers };
-}
+/** JSON request to our own server; returns {ok, status, data, raw, headers}; see fetchJSON. */
+const api = (method, path, body, signal) => fetchJSON(method, path, body, { signal });
 
 // ---- messages ---------------------------------------------------------------------------------
 
@@ -392,18 +353,11 @@ function setFormError(fn) {
   $('form-error').textContent = fn ? fn() : '';
 }
 
-function showAlert(text) { $('alert').textContent = text || ''; }
-
 // ---- language -------------------------------------------------------------------------------------
 
 /** Applies the dictionary to the static page (data-i18n) and redraws the rest. */
 function applyLang() {
-  document.documentElement.lang = lang;
-  for (const e of document.querySelectorAll('[data-i18n]')) e.textContent = t(e.dataset.i18n);
-  const b = $('lang');
-  b.textContent = t('otherLang');
-  b.setAttribute('lang', t('otherLangCode'));
-  document.title = t('docTitle');
+  applyStaticLang(t, lang);
   $('method-suppressed').textContent = t('methodSuppressed', kText());
   $('method-perturbed').textContent = t('methodPerturbed');
   if (S.status) $('report-status').textContent = S.status();
@@ -423,28 +377,20 @@ async function setLang(l) {
 
 // ---- login and session ------------------------------------------------------------------------------
 
-function showView(name) {
-  $('login-view').hidden = name !== 'login';
-  $('denied-view').hidden = name !== 'denied';
-  $('report-view').hidden = name !== 'report';
-  $('session-info').hidden = name === 'login';
-}
+const showView = (name) => showStaffView(name, 'report');
 
 function showLogin(message) {
   S.ctrl?.abort();
   S.me = null;
   showView('login');
-  $('login-error').textContent = message || '';
-  $('login-username').focus();
+  showLoginMessage(message);
 }
 
 /** Enters the page as the account me ({username, name, roles}). */
 function enter(me) {
   S.me = me;
-  $('me-name').textContent = me.name || me.username || '';
-  $('login-password').value = '';
-  const roles = Array.isArray(me.roles) ? me.roles : [];
-  if (!roles.includes('statistician') && !roles.includes('admin')) {
+  showUser(me);
+  if (!hasRole(me, 'statistician', 'admin')) {
     showView('denied');
     return;
   }
@@ -452,59 +398,8 @@ function enter(me) {
   showReport(formToQuery());
 }
 
-let retryAfterTimer = 0;
-/** POST /api/login; 401 and 429 show the server's error text (429 with Retry-After). */
-async function onLogin(e) {
-  e.preventDefault();
-  const username = $('login-username').value.trim();
-  const password = $('login-password').value;
-  const err = $('login-error');
-  if (!username || !password) { err.textContent = t('loginMissing'); return; }
-  err.textContent = '';
-  const submit = $('login-submit');
-  submit.disabled = true;
-  let res;
-  try {
-    res = await api('POST', '/api/login', { username, password });
-  } catch {
-    submit.disabled = false;
-    err.textContent = t('network');
-    return;
-  }
-  if (res.ok && res.data) {
-    submit.disabled = false;
-    showAlert('');
-    enter(res.data);
-    $('main').focus();
-    return;
-  }
-  let text = (res.data && res.data.error) || t('loginFailed');
-  if (res.status === 429) {
-    const secs = retryAfterSeconds(res.headers.get('Retry-After'));
-    if (secs > 0) {
-      text += ' ' + t('retryAfter', secs);
-      clearTimeout(retryAfterTimer);
-      retryAfterTimer = setTimeout(() => { submit.disabled = false; }, secs * 1000);
-      err.textContent = text;
-      return;
-    }
-  }
-  submit.disabled = false;
-  err.textContent = text;
-  $('login-password').value = '';
-  $('login-password').focus();
-}
-
-/** Retry-After as seconds: a number, or an HTTP date. */
-function retryAfterSeconds(v) {
-  if (!v) return 0;
-  if (/^\d+$/.test(v.trim())) return parseInt(v, 10);
-  const when = Date.parse(v);
-  return isNaN(when) ? 0 : Math.max(1, Math.ceil((when - Date.now()) / 1000));
-}
-
 async function onLogout() {
-  try { await api('POST', '/api/logout'); } catch { /* the session ends with the cookie anyway */ }
+  await logout();
   showAlert('');
   showLogin('');
 }
@@ -1087,8 +982,8 @@ function renderEscalations() {
 // ---- wiring ---------------------------------------------------------------------------------------------------------
 
 function wire() {
-  $('lang').addEventListener('click', () => setLang(lang === 'sv' ? 'en' : 'sv'));
-  $('login-form').addEventListener('submit', onLogin);
+  $('lang').addEventListener('click', () => setLang(otherLang(lang)));
+  wireLogin({ t, onLogin: (me) => { showAlert(''); enter(me); } });
   $('logout').addEventListener('click', onLogout);
   $('report-form').addEventListener('submit', onSubmit);
   for (const kind of KINDS) {
@@ -1103,15 +998,7 @@ async function main() {
   wire();
   queryToForm(queryFromURL());
   applyLang();
-  let res;
-  try {
-    res = await api('GET', '/api/me');
-  } catch {
-    showLogin(t('network'));
-    return;
-  }
-  if (res.ok && res.data) enter(res.data);
-  else showLogin('');
+  await startSession({ t, onReady: enter, onLogin: showLogin });
 }
 
 main();
