@@ -15,6 +15,7 @@
   const KEY = 'parentline.resume';
   const MAX_CHARS = 4000;
   const MAX_BYTES = 4096;
+  const MAX_FIRST = 300; // the optional first line ("Vad vill du prata om?")
   const TYPING_SEND_MS = 2000;
   const TYPING_SHOW_MS = 4000;
   const RESUME_WINDOW_MS = 120000;
@@ -37,6 +38,10 @@
       anon: 'Du är anonym. Du behöver inte berätta vem du är eller lämna några uppgifter. Chatten sparas inte – vi räknar bara anonymt vilka ämnen föräldrar frågar om. Om du berättar vem du är och vi blir oroliga för att ett barn far illa, är vi enligt lag skyldiga att göra en orosanmälan till socialtjänsten.',
       audience: 'Vilken del gäller din fråga?', young: 'Yngre barn', teen: 'Äldre barn och tonåringar',
       start: 'Starta chatten',
+      firstLabel: 'Vad vill du prata om?', firstOptional: '(frivilligt)',
+      firstHint: 'Skriv gärna en rad om vad det gäller. Det hjälper rådgivaren att se om det är bråttom. Det sparas inte.',
+      firstCount: (n) => n + ' av ' + MAX_FIRST + ' tecken',
+      firstTooLong: 'Texten är för lång. Den får vara högst ' + MAX_FIRST + ' tecken.',
       chooseAudience: 'Välj vilken del din fråga gäller innan du startar chatten.',
       statusLoading: 'Hämtar chattens öppettider…',
       statusOpen: 'Chatten är öppen. Välkommen att skriva till oss!',
@@ -112,6 +117,10 @@
       anon: 'You are anonymous. You do not have to say who you are or give any details. The chat is not saved – we only count, anonymously, which topics parents ask about. If you tell us who you are and we become worried that a child is being harmed, the law requires us to report our concern to social services.',
       audience: 'Which part is your question about?', young: 'Younger children',
       teen: 'Older children and teenagers', start: 'Start the chat',
+      firstLabel: 'What would you like to talk about?', firstOptional: '(optional)',
+      firstHint: 'You are welcome to write a line about what it concerns. It helps a counsellor see if it is urgent. It is not saved.',
+      firstCount: (n) => n + ' of ' + MAX_FIRST + ' characters',
+      firstTooLong: 'The text is too long. It may be at most ' + MAX_FIRST + ' characters.',
       chooseAudience: 'Choose which part your question is about before you start the chat.',
       statusLoading: 'Fetching the chat’s opening hours…',
       statusOpen: 'The chat is open. You are welcome to write to us!',
@@ -293,6 +302,11 @@
     ui.young = h('input', { type: 'radio', id: 'pl-audience-young', name: 'pl-audience', value: 'young' });
     ui.teen = h('input', { type: 'radio', id: 'pl-audience-teen', name: 'pl-audience', value: 'teen' });
     ui.start = h('button', { type: 'button', id: 'pl-start', class: 'pl-btn pl-primary', t: 'start' });
+    ui.first = h('textarea', {
+      id: 'pl-first', class: 'pl-input pl-first', rows: '2', maxlength: String(MAX_FIRST),
+      autocomplete: 'off', 'aria-describedby': 'pl-first-hint pl-first-count',
+    });
+    ui.firstCount = h('p', { id: 'pl-first-count', class: 'pl-count', 'aria-live': 'polite' });
     ui.intro = h('div', { id: 'pl-intro', class: 'pl-view' }, [
       ui.status,
       h('div', { class: 'pl-anon' }, [h('h3', { class: 'pl-h3', t: 'anonTitle' }), h('p', { t: 'anon' })]),
@@ -300,6 +314,14 @@
         h('legend', { t: 'audience' }),
         h('label', { class: 'pl-choice', for: 'pl-audience-young' }, [ui.young, h('span', { t: 'young' })]),
         h('label', { class: 'pl-choice', for: 'pl-audience-teen' }, [ui.teen, h('span', { t: 'teen' })]),
+      ]),
+      h('div', { class: 'pl-firstfield' }, [
+        h('label', { for: 'pl-first', class: 'pl-label' }, [
+          h('span', { t: 'firstLabel' }), ' ', h('span', { class: 'pl-c-optional', t: 'firstOptional' }),
+        ]),
+        h('p', { id: 'pl-first-hint', class: 'pl-hint', t: 'firstHint' }),
+        ui.first,
+        ui.firstCount,
       ]),
       ui.start,
     ]);
@@ -455,6 +477,7 @@
       if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); sendMessage(); }
     });
     ui.input.addEventListener('input', onInput);
+    ui.first.addEventListener('input', updateFirstCount);
     // Keep the input in view when an on-screen keyboard opens.
     ui.input.addEventListener('focus', () => ui.input.scrollIntoView({ block: 'nearest' }));
     if (window.visualViewport) {
@@ -552,6 +575,7 @@
     dropToken();
     ui.log.replaceChildren();
     ui.input.value = '';
+    ui.first.value = '';
     wipeConsent();
     location.replace(EXIT_URL);
   }
@@ -726,6 +750,15 @@
     setT(ui.lang, 'otherLang');
     ui.lang.setAttribute('lang', tr('otherLangCode'));
     updateCount();
+    updateFirstCount();
+  }
+
+  /** The first line's counter: always shown, so the limit is known before it is reached. */
+  function updateFirstCount() {
+    const n = [...ui.first.value].length;
+    setT(ui.firstCount, 'firstCount', n);
+    ui.firstCount.classList.toggle('pl-over', n > MAX_FIRST);
+    if ((bound.get(ui.error) || [])[0] === 'firstTooLong' && n <= MAX_FIRST) clearError();
   }
 
   function updateCount() {
@@ -896,6 +929,7 @@
   const handlers = {
     welcome(f) {
       if (typeof f.resume === 'string' && f.resume) saveToken(f.resume);
+      ui.first.value = ''; // the first line went with hello; the page keeps no copy
       Object.assign(st, { conn: 'open', dropSince: 0, attempt: 0 });
       clearError();
       setPhase(f.state === 'chatting' ? 'chatting' : f.state === 'queued' ? 'queued' : (st.phase === 'chatting' ? 'chatting' : 'queued'));
@@ -1195,13 +1229,17 @@
   function startChat() {
     const chosen = ui.young.checked ? 'young' : ui.teen.checked ? 'teen' : '';
     if (!chosen) { showError('chooseAudience'); ui.young.focus(); return; }
+    const first = ui.first.value.trim();
+    if ([...first].length > MAX_FIRST) { showError('firstTooLong'); ui.first.focus(); return; }
     clearError();
     dropToken();
     clearLog();
     Object.assign(st, { counselor: '', position: 0, staffed: true, eta: null, dropSince: 0, attempt: 0 });
     const helloLang = lang;
     st.chatLang = helloLang;
-    connect(() => ({ type: 'hello', audience: chosen, lang: helloLang }), 'connecting');
+    const hello = { type: 'hello', audience: chosen, lang: helloLang };
+    if (first) hello.first = first;
+    connect(() => hello, 'connecting');
   }
 
   /** Leaves the queue or ends the chat; the server answers with ended. */
@@ -1214,6 +1252,7 @@
     clearError();
     Object.assign(st, { counselor: '', endReason: '' });
     ui.young.checked = ui.teen.checked = false;
+    ui.first.value = '';
     setPhase('intro');
     refreshStatus();
   }

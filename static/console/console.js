@@ -25,7 +25,7 @@ const DICT = withStaffTexts({
     noRole: 'Ditt konto har inte behörighet till chattkonsolen.', consoleTitle: 'Chattkonsol',
     connecting: 'Ansluter…', reconnecting: 'Anslutningen bröts. Återansluter…', queueTitle: 'Kö',
     takeNext: 'Ta nästa', take: 'Ta',
-    takeLabel: (aud, waited) => `Ta chatten: ${aud}, har väntat ${waited}`,
+    takeLabel: (aud, waited, urgent) => `Ta chatten: ${urgent ? 'akut, ' : ''}${aud}, har väntat ${waited}`,
     queueEmpty: 'Ingen väntar just nu.', waited: (w) => `väntat ${w}`, myChats: 'Mina chattar',
     noChats: 'Du har inga chattar just nu.', unread: (n) => n === 1 ? '1 oläst' : `${n} olästa`, isNew: 'Ny',
     state_active: 'Pågår', state_left: 'Föräldern har lämnat — välj ämne och avsluta',
@@ -134,6 +134,16 @@ const DICT = withStaffTexts({
     case_other: (ref, st) => `Ärende ${ref} har fått status ${st}.`,
     reportApprovedNotice: (ref) => `Din orosanmälan är godkänd och skickad till socialtjänsten. Ärende ${ref}.`,
     reportRejectedNotice: (reason) => `Din orosanmälan skickades tillbaka av arbetsledaren.${reason ? ' Skäl: ' + reason : ''}`,
+    // triage and internal notes
+    urgent: 'Akut', urgentReason: (r) => `Akut: ${r}`, urgentTake: 'akut',
+    prioritize: 'Prioritera', unprioritize: 'Ta bort prioritet',
+    prioritizeLabel: (aud, waited) => `Prioritera chatten: ${aud}, har väntat ${waited}`,
+    unprioritizeLabel: (aud, waited) => `Ta bort prioritet för chatten: ${aud}, har väntat ${waited}`,
+    firstLine: 'Förälderns första rad: ', annUrgentQueue: (aud, r) => `Akut: en förälder väntar i kön, ${aud}. ${r}`,
+    notesTitle: 'Interna anteckningar (syns aldrig för föräldern)', notesEmpty: 'Inga anteckningar ännu.',
+    noteLabel: 'Ny anteckning',
+    noteHint: 'Bara personal som har chatten ser anteckningarna. De försvinner med chatten.',
+    noteAdd: 'Lägg till anteckning', noteBy: (n) => `${n}: `, noteTooLong: `Anteckningen är för lång (högst ${MAX_CHARS} tecken).`,
   },
   en: {
     docTitle: 'Parent chat – console', brand: 'Parent chat – console',
@@ -143,7 +153,7 @@ const DICT = withStaffTexts({
     noRole: 'Your account is not allowed to use the chat console.', consoleTitle: 'Chat console',
     connecting: 'Connecting…', reconnecting: 'Connection lost. Reconnecting…', queueTitle: 'Queue',
     takeNext: 'Take next', take: 'Take',
-    takeLabel: (aud, waited) => `Take the chat: ${aud}, waited ${waited}`,
+    takeLabel: (aud, waited, urgent) => `Take the chat: ${urgent ? 'urgent, ' : ''}${aud}, waited ${waited}`,
     queueEmpty: 'Nobody is waiting right now.', waited: (w) => `waited ${w}`, myChats: 'My chats',
     noChats: 'You have no chats right now.', unread: (n) => `${n} unread`, isNew: 'New', state_active: 'Active',
     state_left: 'The parent has left — choose topics and close', state_closing: 'Closing…',
@@ -255,6 +265,15 @@ const DICT = withStaffTexts({
     case_other: (ref, st) => `Case ${ref} now has the status ${st}.`,
     reportApprovedNotice: (ref) => `Your mandatory report has been approved and sent to social services. Case ${ref}.`,
     reportRejectedNotice: (reason) => `Your mandatory report was sent back by the supervisor.${reason ? ' Reason: ' + reason : ''}`,
+    urgent: 'Urgent', urgentReason: (r) => `Urgent: ${r}`, urgentTake: 'urgent',
+    prioritize: 'Prioritise', unprioritize: 'Remove priority',
+    prioritizeLabel: (aud, waited) => `Prioritise the chat: ${aud}, waited ${waited}`,
+    unprioritizeLabel: (aud, waited) => `Remove priority from the chat: ${aud}, waited ${waited}`,
+    firstLine: 'The parent’s first line: ', annUrgentQueue: (aud, r) => `Urgent: a parent is waiting in the queue, ${aud}. ${r}`,
+    notesTitle: 'Internal notes (never shown to the parent)', notesEmpty: 'No notes yet.',
+    noteLabel: 'New note',
+    noteHint: 'Only staff who hold the chat see the notes. They are gone with the chat.',
+    noteAdd: 'Add note', noteBy: (n) => `${n}: `, noteTooLong: `The note is too long (at most ${MAX_CHARS} characters).`,
   },
 });
 
@@ -473,9 +492,14 @@ const handlers = {
     const now = Date.now();
     const waiting = Array.isArray(f.waiting) ? f.waiting : [];
     const fresh = waiting.filter((w) => !S.queueSeen.has(w.chat));
-    S.queue = waiting.map((w) => ({ chat: String(w.chat), audience: w.audience, since: now - (Number(w.waited_seconds) || 0) * 1000 }));
+    S.queue = waiting.map((w) => ({
+      chat: String(w.chat), audience: w.audience, since: now - (Number(w.waited_seconds) || 0) * 1000,
+      urgent: w.urgent === true, reason: String(w.reason || ''), reasonEn: String(w.reason_en || ''),
+    }));
     S.queueSeen = new Set(waiting.map((w) => w.chat));
-    if (fresh.length === 1) announce(t('annNewQueue', audienceLabel(fresh[0].audience)));
+    if (fresh.length === 1 && fresh[0].urgent === true) {
+      announce(t('annUrgentQueue', audienceLabel(fresh[0].audience), queueReason(S.queue.find((q) => q.chat === String(fresh[0].chat)))));
+    } else if (fresh.length === 1) announce(t('annNewQueue', audienceLabel(fresh[0].audience)));
     else if (fresh.length > 1) announce(t('annQueueMany', fresh.length));
     renderQueue();
   },
@@ -484,13 +508,16 @@ const handlers = {
     let c = S.chats.get(id);
     const known = !!c;
     if (!c) {
-      c = { id, messages: [], unread: 0, isNew: true, state: 'active', typingUntil: 0, draft: '', concern: newConcern() };
+      c = { id, messages: [], notes: [], unread: 0, isNew: true, state: 'active', typingUntil: 0, draft: '', noteDraft: '', noteSent: '', concern: newConcern() };
       S.chats.set(id, c);
     }
     Object.assign(c, {
       parent: String(f.parent || t('parent')), audience: f.audience, lang: f.lang === 'en' ? 'en' : 'sv',
       transferredFrom: f.transferred_from ? String(f.transferred_from) : (c.transferredFrom || ''), stale: false,
     });
+    // The triage of the chat: the parent's first line and why it was urgent (kept over a reconnect).
+    if (typeof f.first === 'string' && f.first) c.first = f.first;
+    if (!known || 'urgent' in f) { c.urgent = f.urgent === true; c.reason = c.urgent ? String(f.reason || '') : ''; }
     if (f.parent_gone) c.state = 'left';
     if (!known) {
       announce(f.transferred_from ? t('annTransferred', c.parent, c.transferredFrom) : t('annNewChat', c.parent, audienceLabel(c.audience)));
@@ -511,7 +538,8 @@ const handlers = {
     const notes = c.messages.filter((m) => m.from === 'system');
     c.messages = msgs.map((m) => ({ from: m.from === 'counselor' ? 'counselor' : 'parent', text: String(m.text || '') }))
       .concat(notes);
-    if (S.selected === c.id) renderTranscript();
+    if (Array.isArray(f.notes)) c.notes = f.notes.map((n) => ({ from: String(n.from || ''), text: String(n.text || '') }));
+    if (S.selected === c.id) { renderTranscript(); renderNotes(); }
   },
   msg(f) {
     const c = S.chats.get(String(f.chat));
@@ -570,6 +598,18 @@ const handlers = {
     S.overview = { chats: Array.isArray(f.chats) ? f.chats : [], counselors: Array.isArray(f.counselors) ? f.counselors : [] };
     S.overviewAt = Date.now();
     renderOverview();
+  },
+  note(f) {
+    const c = S.chats.get(String(f.chat));
+    if (!c) return;
+    const text = String(f.text || '');
+    c.notes.push({ from: String(f.from || ''), text });
+    if (c.noteSent && c.noteSent === text) {
+      c.noteSent = '';
+      c.noteDraft = '';
+      if (S.selected === c.id && $('note-text').value === text) $('note-text').value = '';
+    }
+    if (S.selected === c.id) renderNotes();
   },
   consent_result(f) { onConsentResult(f); },
   case_status(f) {
@@ -651,12 +691,13 @@ function removeChat(id) {
 /** Makes id the selected chat; the reply draft of the previous one is kept. */
 function select(id, focusReply) {
   const prev = S.chats.get(S.selected);
-  if (prev) { prev.draft = $('reply').value; saveConcernDraft(prev); }
+  if (prev) { prev.draft = $('reply').value; prev.noteDraft = $('note-text').value; saveConcernDraft(prev); }
   if (S.selected !== id) closeConcern(false);
   S.selected = id;
   const c = S.chats.get(id);
   if (c) { c.unread = 0; c.isNew = false; }
   $('reply').value = c ? c.draft : '';
+  $('note-text').value = c ? c.noteDraft : '';
   S.cannedBase = S.cannedResult = null;
   $('close-form').hidden = true;
   $('close-chat').setAttribute('aria-expanded', 'false');
@@ -666,6 +707,29 @@ function select(id, focusReply) {
   renderChat();
   if (c) loadCanned(c.lang);
   if (focusReply && c && !$('reply').disabled) $('reply').focus();
+}
+
+/** Adds an internal note to the selected chat; it is shown when the server echoes it. */
+function sendNote() {
+  const c = S.chats.get(S.selected);
+  const box = $('note-text');
+  const text = box.value.trim();
+  if (!c || c.state === 'closing' || !text) return;
+  if ([...text].length > MAX_CHARS || utf8Length(text) > MAX_BYTES) { showAlert(t('noteTooLong')); return; }
+  if (!send({ type: 'note', chat: c.id, text })) return;
+  c.noteSent = text;
+  box.value = text; // trimmed, so the echo can be recognised and the box emptied
+}
+
+/** Supervisors: raises a waiting chat to the head of the queue, or lowers it back. */
+function setPriority(chatId, urgent) {
+  send({ type: 'priority', chat: chatId, urgent });
+}
+
+/** A queue entry's reason in the console's language (the Swedish one when there is no other). */
+function queueReason(w) {
+  if (!w) return '';
+  return lang === 'en' && w.reasonEn ? w.reasonEn : w.reason;
 }
 
 function accept(chatId) {
@@ -842,25 +906,49 @@ function renderQueue() {
   const list = $('queue');
   const existing = new Map([...list.children].map((li) => [li.dataset.chat, li]));
   const now = Date.now();
+  const focused = list.contains(document.activeElement) ? document.activeElement : null;
   S.queue.forEach((w, i) => {
     let li = existing.get(w.chat);
     if (!li) {
-      const btn = el('button', { type: 'button', class: 'btn btn-small', 'data-chat': w.chat });
+      const btn = el('button', { type: 'button', class: 'btn btn-small q-take', 'data-chat': w.chat });
       btn.addEventListener('click', () => accept(w.chat));
+      const prio = el('button', { type: 'button', class: 'btn btn-small priority-toggle', 'data-chat': w.chat });
+      prio.addEventListener('click', () => {
+        const cur = S.queue.find((q) => q.chat === w.chat);
+        if (cur) setPriority(w.chat, !cur.urgent);
+      });
       li = el('li', { class: 'queue-item', 'data-chat': w.chat }, [
-        el('span', { class: 'q-aud' }), el('span', { class: 'sr-only', text: ', ' }), el('span', { class: 'q-waited' }), btn,
+        el('span', { class: 'q-urgent' }, [el('span', { class: 'q-urgent-icon', 'aria-hidden': 'true', text: '!' }), el('span', { class: 'q-urgent-text' })]),
+        el('span', { class: 'q-aud' }), el('span', { class: 'sr-only', text: ', ' }), el('span', { class: 'q-waited' }),
+        el('span', { class: 'q-reason' }),
+        el('span', { class: 'q-buttons' }, [btn, prio]),
       ]);
     }
     existing.delete(w.chat);
     const aud = audienceLabel(w.audience);
     const waited = fmtDuration((now - w.since) / 1000);
+    li.classList.toggle('is-urgent', w.urgent);
+    const badge = li.querySelector('.q-urgent');
+    badge.hidden = !w.urgent;
+    badge.querySelector('.q-urgent-text').textContent = t('urgent');
+    const reason = li.querySelector('.q-reason');
+    const why = w.urgent ? queueReason(w) : '';
+    reason.hidden = !why;
+    reason.textContent = why;
+    if (why && why === w.reason && lang !== 'sv') reason.setAttribute('lang', 'sv'); else reason.removeAttribute('lang');
     li.querySelector('.q-aud').textContent = aud;
     li.querySelector('.q-waited').textContent = t('waited', waited);
-    const btn = li.querySelector('button');
+    const btn = li.querySelector('.q-take');
     btn.textContent = t('take');
-    btn.setAttribute('aria-label', t('takeLabel', aud, waited));
+    btn.setAttribute('aria-label', t('takeLabel', aud, waited, w.urgent));
+    const prio = li.querySelector('.priority-toggle');
+    prio.hidden = !S.supervisor;
+    prio.textContent = t(w.urgent ? 'unprioritize' : 'prioritize');
+    prio.setAttribute('aria-label', t(w.urgent ? 'unprioritizeLabel' : 'prioritizeLabel', aud, waited));
     if (list.children[i] !== li) list.insertBefore(li, list.children[i] || null);
   });
+  // Moving an item in the list takes focus off its button; it goes back.
+  if (focused && focused.isConnected && document.activeElement !== focused) focused.focus();
   for (const li of existing.values()) {
     if (li.contains(document.activeElement)) $('take-next').focus();
     li.remove();
@@ -879,7 +967,8 @@ function tick() {
     if (!w) continue;
     const waited = fmtDuration((now - w.since) / 1000);
     li.querySelector('.q-waited').textContent = t('waited', waited);
-    li.querySelector('button').setAttribute('aria-label', t('takeLabel', audienceLabel(w.audience), waited));
+    li.querySelector('.q-take').setAttribute('aria-label', t('takeLabel', audienceLabel(w.audience), waited, w.urgent));
+    li.querySelector('.priority-toggle').setAttribute('aria-label', t(w.urgent ? 'unprioritizeLabel' : 'prioritizeLabel', audienceLabel(w.audience), waited));
   }
   if (S.overview) {
     const extra = (now - S.overviewAt) / 1000;
@@ -933,10 +1022,12 @@ function renderChat() {
   if (!c) { closeConcern(false); renderControls(); return; }
   $('chat-meta').textContent = t('meta', audienceLabel(c.audience), langLabel(c.lang)) +
     (c.transferredFrom ? t('transferredFrom', c.transferredFrom) : '');
+  renderTriage(c);
   const notice = $('chat-notice');
   notice.hidden = c.state === 'active';
   notice.textContent = c.state === 'active' ? '' : t('state_' + c.state);
   renderTranscript(true);
+  renderNotes();
   renderTyping();
   renderCanned();
   renderTransfer();
@@ -983,6 +1074,35 @@ function renderTranscript(quiet) {
     setTimeout(() => box.setAttribute('aria-live', 'polite'), 100);
   }
   if (quiet || atBottom) box.scrollTop = box.scrollHeight;
+}
+
+/** The top of a chat: urgent with its reason, and the parent's first line, when there are any. */
+function renderTriage(c) {
+  const urgent = $('chat-urgent');
+  const first = $('first-line');
+  urgent.hidden = !c.urgent;
+  urgent.replaceChildren(...(c.urgent ? [
+    el('span', { class: 'q-urgent' }, [el('span', { class: 'q-urgent-icon', 'aria-hidden': 'true', text: '!' }), el('span', { text: t('urgent') })]),
+    c.reason ? ' ' : null,
+    c.reason ? el('span', { text: c.reason, lang: lang !== 'sv' ? 'sv' : null }) : null,
+  ].filter(Boolean) : []));
+  first.hidden = !c.first;
+  first.replaceChildren(...(c.first ? [
+    el('span', { class: 'first-label', text: t('firstLine') }),
+    el('span', { class: 'first-text', text: c.first, lang: c.lang !== lang ? c.lang : null }),
+  ] : []));
+  $('chat-triage').hidden = !c.urgent && !c.first;
+}
+
+/** The internal notes of the selected chat: a list apart from the transcript, never sent to the parent. */
+function renderNotes() {
+  const c = S.chats.get(S.selected);
+  const notes = c ? c.notes : [];
+  $('notes-list').replaceChildren(...notes.map((n) => el('li', { class: 'note' }, [
+    n.from ? el('span', { class: 'note-from', text: t('noteBy', n.from) }) : null,
+    el('span', { class: 'note-text', text: n.text }),
+  ])));
+  $('notes-empty').hidden = notes.length > 0;
 }
 
 function renderTyping() {
@@ -1038,6 +1158,8 @@ function renderControls() {
   $('consent-request').disabled = !live || !online;
   $('consent-summary').disabled = !live;
   $('available').disabled = !online;
+  $('note-text').disabled = !c || c.state === 'closing';
+  $('note-add').disabled = !c || c.state === 'closing' || !online;
   updateCloseConfirm();
   // A control that just became disabled (the parent left while typing) hands focus on.
   if (focused && focused.disabled && focused.closest('.chat-pane')) {
@@ -1052,8 +1174,12 @@ function renderOverview() {
   if (box.hidden) return;
   const ov = S.overview || { chats: [], counselors: [] };
   const extra = S.overview ? (Date.now() - S.overviewAt) / 1000 : 0;
-  const chatRows = ov.chats.map((c) => el('tr', { class: 'ov-' + c.state }, [
-    el('td', { text: DICT.sv['ov_' + c.state] ? t('ov_' + c.state) : String(c.state || '') }),
+  const chatRows = ov.chats.map((c) => el('tr', { class: 'ov-' + c.state + (c.urgent ? ' is-urgent' : '') }, [
+    el('td', {}, [
+      DICT.sv['ov_' + c.state] ? t('ov_' + c.state) : String(c.state || ''),
+      c.urgent ? ' ' : null,
+      c.urgent ? el('span', { class: 'q-urgent' }, [el('span', { class: 'q-urgent-icon', 'aria-hidden': 'true', text: '!' }), el('span', { text: t('urgent') })]) : null,
+    ].filter(Boolean)),
     el('td', { text: audienceLabel(c.audience) }),
     el('td', { text: c.counselor ? String(c.counselor) : '–' }),
     el('td', { 'data-seconds': String(Number(c.seconds) || 0), text: fmtDuration((Number(c.seconds) || 0) + extra) }),
@@ -1606,6 +1732,7 @@ function wire() {
     if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); sendReply(); }
   });
   $('reply').addEventListener('input', onReplyInput);
+  $('note-form').addEventListener('submit', (e) => { e.preventDefault(); sendNote(); });
   $('canned').addEventListener('change', onCanned);
   $('transfer-to').addEventListener('change', renderControls);
   $('transfer').addEventListener('click', onTransfer);
