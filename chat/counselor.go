@@ -92,7 +92,7 @@ func (h *Hub) counselorConnected(st Staff, c *conn) *counselor {
 	h.sendStatusLocked(co)
 	for _, r := range co.rooms {
 		c.push(encode(chatStartedFrame{Type: "chat_started", Chat: r.id, Parent: r.pseudonym, Audience: r.audience,
-			Lang: r.lang, ParentGone: r.state == wrapup, First: r.first, Urgent: r.urgent, Reason: r.reason["sv"]}))
+			Lang: r.lang, ParentGone: r.state == wrapup, First: r.first, Urgent: r.urgent, Reason: r.reason["sv"], ReasonEn: r.reason["en"]}))
 		c.push(encode(historyFrame{Type: "history", Chat: r.id, Messages: r.history, Notes: r.notes}))
 	}
 	h.markDirtyLocked()
@@ -208,7 +208,7 @@ func (h *Hub) acceptLocked(co *counselor, id string) error {
 		h.opts.Tally.Answered(now, r.audience, now.Sub(r.queuedAt))
 	}
 	co.conn.push(encode(chatStartedFrame{Type: "chat_started", Chat: r.id, Parent: r.pseudonym, Audience: r.audience, Lang: r.lang,
-		First: r.first, Urgent: r.urgent, Reason: r.reason["sv"]}))
+		First: r.first, Urgent: r.urgent, Reason: r.reason["sv"], ReasonEn: r.reason["en"]}))
 	if len(r.history) > 0 || len(r.notes) > 0 { // put back in the queue after its counsellor vanished
 		co.conn.push(encode(historyFrame{Type: "history", Chat: r.id, Messages: r.history, Notes: r.notes}))
 	}
@@ -294,7 +294,7 @@ func (h *Hub) transferLocked(co *counselor, id, to string) error {
 	r.counselor = target
 	co.conn.push(encode(reasonFrame{Type: "chat_ended", Chat: r.id, Reason: "transferred"}))
 	target.conn.push(encode(chatStartedFrame{Type: "chat_started", Chat: r.id, Parent: r.pseudonym, Audience: r.audience,
-		Lang: r.lang, TransferredFrom: co.Name, First: r.first, Urgent: r.urgent, Reason: r.reason["sv"]}))
+		Lang: r.lang, TransferredFrom: co.Name, First: r.first, Urgent: r.urgent, Reason: r.reason["sv"], ReasonEn: r.reason["en"]}))
 	target.conn.push(encode(historyFrame{Type: "history", Chat: r.id, Messages: r.history, Notes: r.notes}))
 	if p := r.parent; p.conn != nil {
 		p.conn.push(encode(joinedFrame{Type: "joined", Counselor: target.Name}))

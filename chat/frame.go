@@ -197,6 +197,7 @@ type (
 		First           string `json:"first,omitempty"`
 		Urgent          bool   `json:"urgent,omitempty"`
 		Reason          string `json:"reason,omitempty"`
+		ReasonEn        string `json:"reason_en,omitempty"`
 	}
 	statusFrame struct {
 		Type      string `json:"type"`

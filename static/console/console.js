@@ -517,7 +517,11 @@ const handlers = {
     });
     // The triage of the chat: the parent's first line and why it was urgent (kept over a reconnect).
     if (typeof f.first === 'string' && f.first) c.first = f.first;
-    if (!known || 'urgent' in f) { c.urgent = f.urgent === true; c.reason = c.urgent ? String(f.reason || '') : ''; }
+    if (!known || 'urgent' in f) {
+      c.urgent = f.urgent === true;
+      c.reason = c.urgent ? String(f.reason || '') : '';
+      c.reasonEn = c.urgent ? String(f.reason_en || '') : '';
+    }
     if (f.parent_gone) c.state = 'left';
     if (!known) {
       announce(f.transferred_from ? t('annTransferred', c.parent, c.transferredFrom) : t('annNewChat', c.parent, audienceLabel(c.audience)));
@@ -1084,7 +1088,8 @@ function renderTriage(c) {
   urgent.replaceChildren(...(c.urgent ? [
     el('span', { class: 'q-urgent' }, [el('span', { class: 'q-urgent-icon', 'aria-hidden': 'true', text: '!' }), el('span', { text: t('urgent') })]),
     c.reason ? ' ' : null,
-    c.reason ? el('span', { text: c.reason, lang: lang !== 'sv' ? 'sv' : null }) : null,
+    c.reason && lang === 'en' && c.reasonEn ? el('span', { text: c.reasonEn }) : null,
+    c.reason && !(lang === 'en' && c.reasonEn) ? el('span', { text: c.reason, lang: lang !== 'sv' ? 'sv' : null }) : null,
   ].filter(Boolean) : []));
   first.hidden = !c.first;
   first.replaceChildren(...(c.first ? [
