@@ -93,7 +93,7 @@
       cHelp: 'Vilken hjälp vill du ha?',
       cAccept: 'Jag samtycker och skickar', cDecline: 'Nej tack – fortsätt anonymt', cSending: 'Skickar…',
       cContactMissing: 'Skriv ett telefonnummer eller en e-postadress om du vill samtycka.',
-      cContactBad: 'Det ser inte ut som ett telefonnummer eller en e-postadress. Kontrollera och försök igen.',
+      cContactBad: 'Det ser inte ut som ett telefonnummer eller en e-postadress. Skriv till exempel 070-123 45 67 eller namn@exempel.se.',
       cPnrBad: 'Personnumret stämmer inte. Skriv det som ÅÅÅÅMMDD-NNNN, eller lämna fältet tomt.',
       cTooLong: 'Texten är för lång. Den får vara högst 500 tecken.',
       cEscHint: 'Svara med någon av knapparna. Vill du lämna sidan snabbt trycker du Esc en gång till direkt.',
@@ -173,7 +173,7 @@
       cHelp: 'What help would you like?',
       cAccept: 'I consent and send', cDecline: 'No thank you – stay anonymous', cSending: 'Sending…',
       cContactMissing: 'Write a phone number or an e-mail address if you want to consent.',
-      cContactBad: 'That does not look like a phone number or an e-mail address. Please check and try again.',
+      cContactBad: 'That does not look like a phone number or an e-mail address. Write, for example, 070-123 45 67 or name@example.com.',
       cPnrBad: 'The personal identity number is not valid. Write it as YYYYMMDD-NNNN, or leave the field empty.',
       cTooLong: 'The text is too long. It may be at most 500 characters.',
       cEscHint: 'Please answer with one of the buttons. To leave this page quickly, press Esc once more straight away.',
@@ -1136,11 +1136,12 @@
     }
   }
 
-  /** A phone number (6–15 digits with the usual separators) or an e-mail address. */
+  /** A phone number (7–15 digits, spaces and hyphens, an optional leading +) or an e-mail
+   *  address: the same rule the server applies. */
   function validContact(v) {
     if (v.includes('@')) return /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(v);
     const digits = v.replace(/\D/g, '').length;
-    return /^\+?[0-9\s\-().\/]+$/.test(v) && digits >= 6 && digits <= 15;
+    return /^\+?[0-9 \-]+$/.test(v) && digits >= 7 && digits <= 15;
   }
 
   /**
