@@ -79,9 +79,9 @@ func (h *Hub) consentRequestLocked(co *counselor, id, summary string) error {
 	if h.opts.Escalator == nil {
 		return refuse(codeBadState, "the consent path is not configured on this server")
 	}
-	r := co.holds(id)
-	if r == nil {
-		return refuse(codeNotYourChat, "you do not hold that chat")
+	r, err := co.held(id)
+	if err != nil {
+		return err
 	}
 	if r.state != active || r.parent.conn == nil {
 		return refuse(codeBadState, "the parent is not connected to this chat right now")
@@ -94,9 +94,14 @@ func (h *Hub) consentRequestLocked(co *counselor, id, summary string) error {
 	}
 	req := h.opts.Escalator.ConsentRequest(r.lang)
 	r.consent = &pendingConsent{id: newID()[:16], summary: summary, req: req, asker: co}
-	r.parent.conn.push(encode(consentRequestFrame{Type: "consent_request", ID: r.consent.id, Text: req.Text,
-		Version: req.Version, SharedWith: req.SharedWith, RetentionDays: req.RetentionDays}))
+	r.parent.conn.push(r.consent.frame())
 	return nil
+}
+
+// frame is the consent_request frame that asks the parent.
+func (pc *pendingConsent) frame() []byte {
+	return encode(consentRequestFrame{Type: "consent_request", ID: pc.id, Text: pc.req.Text,
+		Version: pc.req.Version, SharedWith: pc.req.SharedWith, RetentionDays: pc.req.RetentionDays})
 }
 
 // consentAnswer takes the parent's answer to a consent request. Declining

@@ -91,8 +91,7 @@ func (h *Hub) counselorConnected(st Staff, c *conn) *counselor {
 		Available: co.available, MaxChats: h.opts.MaxChats}))
 	h.sendStatusLocked(co)
 	for _, r := range co.rooms {
-		c.push(encode(chatStartedFrame{Type: "chat_started", Chat: r.id, Parent: r.pseudonym, Audience: r.audience,
-			Lang: r.lang, ParentGone: r.state == wrapup, First: r.first, Urgent: r.urgent, Reason: r.reason["sv"], ReasonEn: r.reason["en"]}))
+		c.push(r.startedFrame(""))
 		c.push(encode(historyFrame{Type: "history", Chat: r.id, Messages: r.history, Notes: r.notes}))
 	}
 	h.markDirtyLocked()
@@ -117,9 +116,9 @@ func (h *Hub) counselorFrame(co *counselor, c *conn, f inFrame, received time.Ti
 	case "accept":
 		return nil, h.acceptLocked(co, f.Chat)
 	case "msg":
-		r := co.holds(f.Chat)
-		if r == nil {
-			return nil, refuse(codeNotYourChat, "you do not hold that chat")
+		r, err := co.held(f.Chat)
+		if err != nil {
+			return nil, err
 		}
 		if r.state != active {
 			return nil, refuse(codeBadState, "the parent has left this chat")
@@ -137,9 +136,9 @@ func (h *Hub) counselorFrame(co *counselor, c *conn, f inFrame, received time.Ti
 		}
 		c.push(encode(msgFrame{Type: "msg", Chat: r.id, From: "counselor", Text: f.Text, ID: f.ID}))
 	case "typing":
-		r := co.holds(f.Chat)
-		if r == nil {
-			return nil, refuse(codeNotYourChat, "you do not hold that chat")
+		r, err := co.held(f.Chat)
+		if err != nil {
+			return nil, err
 		}
 		if r.state == active && r.parent.conn != nil && co.typing.Allow() {
 			r.parent.conn.push(encode(typingFrame{Type: "typing"}))
@@ -149,9 +148,9 @@ func (h *Hub) counselorFrame(co *counselor, c *conn, f inFrame, received time.Ti
 	case "transfer":
 		return nil, h.transferLocked(co, f.Chat, f.To)
 	case "note":
-		r := co.holds(f.Chat)
-		if r == nil {
-			return nil, refuse(codeNotYourChat, "you do not hold that chat")
+		r, err := co.held(f.Chat)
+		if err != nil {
+			return nil, err
 		}
 		if err := checkText(f.Text); err != nil {
 			return nil, err
@@ -207,8 +206,7 @@ func (h *Hub) acceptLocked(co *counselor, id string) error {
 		h.m.chatsStarted.Inc()
 		h.opts.Tally.Answered(now, r.audience, now.Sub(r.queuedAt))
 	}
-	co.conn.push(encode(chatStartedFrame{Type: "chat_started", Chat: r.id, Parent: r.pseudonym, Audience: r.audience, Lang: r.lang,
-		First: r.first, Urgent: r.urgent, Reason: r.reason["sv"], ReasonEn: r.reason["en"]}))
+	co.conn.push(r.startedFrame(""))
 	if len(r.history) > 0 || len(r.notes) > 0 { // put back in the queue after its counsellor vanished
 		co.conn.push(encode(historyFrame{Type: "history", Chat: r.id, Messages: r.history, Notes: r.notes}))
 	}
@@ -224,9 +222,9 @@ func (h *Hub) acceptLocked(co *counselor, id string) error {
 // told at once; the counsellor's acknowledgement waits until the tally is
 // durable, so an acknowledged close is never lost.
 func (h *Hub) closeLocked(co *counselor, f inFrame) (func(), error) {
-	r := co.holds(f.Chat)
-	if r == nil {
-		return nil, refuse(codeNotYourChat, "you do not hold that chat")
+	r, err := co.held(f.Chat)
+	if err != nil {
+		return nil, err
 	}
 	var topics []string
 	for _, t := range f.Topics {
@@ -278,9 +276,9 @@ func (h *Hub) closeLocked(co *counselor, f inFrame) (func(), error) {
 }
 
 func (h *Hub) transferLocked(co *counselor, id, to string) error {
-	r := co.holds(id)
-	if r == nil {
-		return refuse(codeNotYourChat, "you do not hold that chat")
+	r, err := co.held(id)
+	if err != nil {
+		return err
 	}
 	if r.state != active {
 		return refuse(codeBadState, "the parent has left this chat; close it instead")
@@ -293,8 +291,7 @@ func (h *Hub) transferLocked(co *counselor, id, to string) error {
 	target.rooms = append(target.rooms, r)
 	r.counselor = target
 	co.conn.push(encode(reasonFrame{Type: "chat_ended", Chat: r.id, Reason: "transferred"}))
-	target.conn.push(encode(chatStartedFrame{Type: "chat_started", Chat: r.id, Parent: r.pseudonym, Audience: r.audience,
-		Lang: r.lang, TransferredFrom: co.Name, First: r.first, Urgent: r.urgent, Reason: r.reason["sv"], ReasonEn: r.reason["en"]}))
+	target.conn.push(r.startedFrame(co.Name))
 	target.conn.push(encode(historyFrame{Type: "history", Chat: r.id, Messages: r.history, Notes: r.notes}))
 	if p := r.parent; p.conn != nil {
 		p.conn.push(encode(joinedFrame{Type: "joined", Counselor: target.Name}))

@@ -3,6 +3,7 @@ package chat
 import (
 	"context"
 	"errors"
+	"maps"
 	"net/http"
 	"slices"
 	"sync"
@@ -168,6 +169,13 @@ func (r *room) remember(from, text string) {
 	}
 }
 
+// startedFrame is the chat_started frame for the counsellor who holds r now.
+func (r *room) startedFrame(transferredFrom string) []byte {
+	return encode(chatStartedFrame{Type: "chat_started", Chat: r.id, Parent: r.pseudonym, Audience: r.audience,
+		Lang: r.lang, TransferredFrom: transferredFrom, ParentGone: r.state == wrapup,
+		First: r.first, Urgent: r.urgent, Reason: r.reason["sv"], ReasonEn: r.reason["en"]})
+}
+
 // forget drops the chat text: it must not outlive the chat.
 func (r *room) forget() {
 	clear(r.history)
@@ -224,13 +232,15 @@ type counselor struct {
 	typing    *rate.Limiter
 }
 
-func (co *counselor) holds(id string) *room {
+// held returns the chat with this id that the counsellor holds, or the
+// not_your_chat refusal.
+func (co *counselor) held(id string) (*room, error) {
 	for _, r := range co.rooms {
 		if r.id == id {
-			return r
+			return r, nil
 		}
 	}
-	return nil
+	return nil, refuse(codeNotYourChat, "you do not hold that chat")
 }
 
 func (co *counselor) release(r *room) {
@@ -418,13 +428,7 @@ func (h *Hub) flush() {
 	queueMsg := encode(qf)
 
 	cf := colleaguesFrame{Type: "colleagues", Counselors: []colleague{}}
-	names := slices.Sorted(func(yield func(string) bool) {
-		for u := range h.counselors {
-			if !yield(u) {
-				return
-			}
-		}
-	})
+	names := slices.Sorted(maps.Keys(h.counselors))
 	for _, u := range names {
 		co := h.counselors[u]
 		if co.conn == nil {

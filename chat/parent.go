@@ -199,8 +199,7 @@ func (h *Hub) resumeLocked(c *conn, token string) (*parent, error) {
 		c.push(encode(joinedFrame{Type: "joined", Counselor: r.counselor.Name}))
 		c.push(encode(historyFrame{Type: "history", Messages: r.history}))
 		if pc := r.consent; pc != nil && !pc.inFlight { // still unanswered: ask again
-			c.push(encode(consentRequestFrame{Type: "consent_request", ID: pc.id, Text: pc.req.Text,
-				Version: pc.req.Version, SharedWith: pc.req.SharedWith, RetentionDays: pc.req.RetentionDays}))
+			c.push(pc.frame())
 		}
 	}
 	return p, nil
