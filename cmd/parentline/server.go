@@ -67,7 +67,7 @@ func newServer(cfg Config, log zerolog.Logger) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, log: log, db: db, reg: prometheus.NewRegistry()}
 	if err := s.build(); err != nil {
-		db.Close()
+		s.Close() // stops the tally writer if it was started, then closes the store
 		return nil, err
 	}
 	return s, nil
