@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"parentline/audit"
 	"slices"
 	"strings"
 	"sync"
@@ -418,7 +419,7 @@ func NewService(opts Options) (*Service, error) {
 	s := &Service{Store: NewStore(opts.DB), opts: opts, recipients: recipients, attempts: map[string]*attempt{}}
 	s.reports.drafts = map[string]Report{}
 	err := opts.DB.Update(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{bucketCases, bucketMeta, bucketEscalations, bucketAudit, bucketAuditMeta} {
+		for _, name := range [][]byte{bucketCases, bucketMeta, bucketEscalations} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return fmt.Errorf("creating bucket %s: %w", name, err)
 			}
@@ -524,7 +525,7 @@ func (s *Service) CreateConsented(details Details, summary string, consent Conse
 		if err := s.store(tx, rec, c); err != nil {
 			return err
 		}
-		if err := Append(tx, now, raisedBy, ActionCreated, ref); err != nil {
+		if err := audit.Append(tx, now, raisedBy, audit.ActionCreated, ref); err != nil {
 			return err
 		}
 		reference = ref
@@ -533,7 +534,7 @@ func (s *Service) CreateConsented(details Details, summary string, consent Conse
 	if err != nil {
 		return "", "", s.internal(err, "storing a consented case")
 	}
-	s.opts.Log.Info().Str("reference", reference).Str("action", ActionCreated).Str("kind", KindConsented).Msg("case")
+	s.opts.Log.Info().Str("reference", reference).Str("action", audit.ActionCreated).Str("kind", KindConsented).Msg("case")
 	if s.opts.Notify != nil {
 		s.opts.Notify(reference)
 	}
@@ -569,10 +570,10 @@ func (s *Service) CreateMandatory(report Report, approvedBy string) (reference s
 		if err := s.store(tx, rec, c); err != nil {
 			return err
 		}
-		if err := Append(tx, now, report.Author, ActionCreated, ref); err != nil {
+		if err := audit.Append(tx, now, report.Author, audit.ActionCreated, ref); err != nil {
 			return err
 		}
-		if err := Append(tx, now, approvedBy, ActionApproved, ref); err != nil {
+		if err := audit.Append(tx, now, approvedBy, audit.ActionApproved, ref); err != nil {
 			return err
 		}
 		reference = ref
@@ -581,7 +582,7 @@ func (s *Service) CreateMandatory(report Report, approvedBy string) (reference s
 	if err != nil {
 		return "", s.internal(err, "storing a mandatory report")
 	}
-	s.opts.Log.Info().Str("reference", reference).Str("action", ActionApproved).Str("kind", KindMandatory).Msg("case")
+	s.opts.Log.Info().Str("reference", reference).Str("action", audit.ActionApproved).Str("kind", KindMandatory).Msg("case")
 	if s.opts.Notify != nil {
 		s.opts.Notify(reference)
 	}
@@ -665,7 +666,7 @@ func (s *Service) Withdraw(reference, code string) error {
 		rec, err := getCase(tx, ref)
 		if !okRef || errors.Is(err, ErrNotFound) {
 			// Same work as for a real reference.
-			hmac.Equal([]byte(s.withdrawalHash("ORO-00000000", raw)), []byte(genesisHash))
+			hmac.Equal([]byte(s.withdrawalHash("ORO-00000000", raw)), []byte(dummyHash))
 			return ErrNotFound
 		}
 		if err != nil {
@@ -695,7 +696,7 @@ func (s *Service) Withdraw(reference, code string) error {
 			return err
 		}
 		raisedBy = rec.RaisedBy
-		return Append(tx, now, ActorParent, ActionWithdrawn, ref)
+		return audit.Append(tx, now, audit.ActorParent, audit.ActionWithdrawn, ref)
 	})
 	if err != nil {
 		return s.internal(err, "withdrawing consent")
@@ -703,7 +704,7 @@ func (s *Service) Withdraw(reference, code string) error {
 	s.mu.Lock()
 	delete(s.attempts, ref)
 	s.mu.Unlock()
-	s.opts.Log.Info().Str("reference", ref).Str("action", ActionWithdrawn).Msg("case")
+	s.opts.Log.Info().Str("reference", ref).Str("action", audit.ActionWithdrawn).Msg("case")
 	if s.opts.OnStatus != nil {
 		s.opts.OnStatus(raisedBy, ref, StatusWithdrawn)
 	}
@@ -767,20 +768,20 @@ func (s *Service) OpenCase(reference, actor string) (CaseMeta, Envelope, error) 
 		if rec, err = getCase(tx, reference); err != nil {
 			return err
 		}
-		return Append(tx, s.opts.Now(), actor, ActionOpened, rec.Reference)
+		return audit.Append(tx, s.opts.Now(), actor, audit.ActionOpened, rec.Reference)
 	})
 	if err != nil {
 		return CaseMeta{}, Envelope{}, s.internal(err, "opening a case")
 	}
-	s.opts.Log.Info().Str("reference", rec.Reference).Str("action", ActionOpened).Msg("case")
+	s.opts.Log.Info().Str("reference", rec.Reference).Str("action", audit.ActionOpened).Msg("case")
 	return rec.meta(), rec.envelope(), nil
 }
 
 // statusActions are the statuses the intake may set, and their audit action.
 var statusActions = map[string]string{
-	StatusReceived:  ActionAcknowledged,
-	StatusForwarded: ActionForwarded,
-	StatusClosed:    ActionClosed,
+	StatusReceived:  audit.ActionAcknowledged,
+	StatusForwarded: audit.ActionForwarded,
+	StatusClosed:    audit.ActionClosed,
 }
 
 // nextStatus lists the allowed moves: new → received → forwarded → closed,
@@ -825,7 +826,7 @@ func (s *Service) SetStatus(reference, status, actor string) error {
 		if err := putCase(tx, rec); err != nil {
 			return err
 		}
-		return Append(tx, now, actor, action, rec.Reference)
+		return audit.Append(tx, now, actor, action, rec.Reference)
 	})
 	if err != nil {
 		return s.internal(err, "setting a case's status")
@@ -929,3 +930,7 @@ func normalizeReference(s string) (string, bool) {
 	}
 	return referencePrefix + body, true
 }
+
+// dummyHash is compared against when a withdrawal names no real case, so that
+// both paths do the same work.
+var dummyHash = strings.Repeat("0", 64)

@@ -3,8 +3,10 @@ package consent
 import (
 	"bytes"
 	"crypto/ecdh"
+	"encoding/json"
 	"errors"
 	"os"
+	"parentline/audit"
 	"regexp"
 	"strings"
 	"sync"
@@ -54,8 +56,8 @@ func TestCreateConsented_SealsWhatWasGiven(t *testing.T) {
 	if len(h.notes) != 1 || h.notes[0] != ref {
 		t.Fatalf("Notify calls = %v", h.notes)
 	}
-	trail, _ := AuditTrail(h.db, ref)
-	if len(trail) != 1 || trail[0].Action != ActionCreated || trail[0].Actor != "anna" {
+	trail, _ := audit.Trail(h.db, ref)
+	if len(trail) != 1 || trail[0].Action != audit.ActionCreated || trail[0].Actor != "anna" {
 		t.Fatalf("audit = %+v", trail)
 	}
 
@@ -233,7 +235,7 @@ func TestCreateConsented_Refusals(t *testing.T) {
 	if list, _ := h.svc.List(); len(list) != 0 {
 		t.Fatalf("a refused consent stored a case: %v", list)
 	}
-	if n, _ := Verify(h.db); n != 0 {
+	if n, _ := audit.Verify(h.db); n != 0 {
 		t.Fatalf("a refused consent was audited: %d entries", n)
 	}
 }
@@ -308,8 +310,8 @@ func TestWithdraw(t *testing.T) {
 	if m.RetentionUntil.IsZero() {
 		t.Error("a withdrawn case has no retention date")
 	}
-	trail, _ := AuditTrail(h.db, ref)
-	if last := trail[len(trail)-1]; last.Action != ActionWithdrawn || last.Actor != ActorParent {
+	trail, _ := audit.Trail(h.db, ref)
+	if last := trail[len(trail)-1]; last.Action != audit.ActionWithdrawn || last.Actor != audit.ActorParent {
 		t.Fatalf("audit = %+v", trail)
 	}
 	if got := h.status[len(h.status)-1]; got != "anna|"+ref+"|withdrawn" {
@@ -413,7 +415,7 @@ func TestSetStatus(t *testing.T) {
 		t.Errorf("retention until %v, want %v", m.RetentionUntil, want)
 	}
 	var actions []string
-	trail, _ := AuditTrail(h.db, ref)
+	trail, _ := audit.Trail(h.db, ref)
 	for _, e := range trail {
 		actions = append(actions, e.Actor+":"+e.Action)
 	}
@@ -440,8 +442,8 @@ func TestOpenCase_IsAudited(t *testing.T) {
 	if err != nil || m.Reference != ref || len(env.Recipients) != 2 {
 		t.Fatalf("OpenCase = %+v, %v", m, err)
 	}
-	trail, _ := AuditTrail(h.db, ref)
-	if last := trail[len(trail)-1]; last.Action != ActionOpened || last.Actor != "ida" {
+	trail, _ := audit.Trail(h.db, ref)
+	if last := trail[len(trail)-1]; last.Action != audit.ActionOpened || last.Actor != "ida" {
 		t.Fatalf("audit = %+v", trail)
 	}
 	if _, _, err := h.svc.OpenCase("ORO-ZZZZZZZZ", "ida"); !errors.Is(err, ErrNotFound) {
@@ -524,7 +526,7 @@ func TestConcurrentCases(t *testing.T) {
 			t.Fatalf("%s withdrawn %d times", refs[i], ok[refs[i]])
 		}
 	}
-	if entries, err := Verify(h.db); err != nil || entries != n+n/2 {
+	if entries, err := audit.Verify(h.db); err != nil || entries != n+n/2 {
 		t.Fatalf("Verify = %d, %v", entries, err)
 	}
 	list, _ := h.svc.List()
@@ -585,4 +587,18 @@ func FuzzWithdrawInput(f *testing.F) {
 			}
 		}
 	})
+}
+
+// A service's trail holds who and what, never content.
+func TestCase_AuditTrailHoldsNoContent(t *testing.T) {
+	h := newHarness(t)
+	ref, code := h.createConsented(t)
+	h.svc.Withdraw(ref, code)
+	trail, _ := audit.Trail(h.db, ref)
+	raw, _ := json.Marshal(trail)
+	for _, s := range []string{testDetails.Name, testDetails.Contact, code, testSummary} {
+		if strings.Contains(string(raw), s) {
+			t.Fatalf("the audit trail holds %q", s)
+		}
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"parentline/audit"
 	"strings"
 	"testing"
 
@@ -280,8 +281,8 @@ func TestHTTP_Intake(t *testing.T) {
 	if r := hh.do(t, "GET", "/api/cases/ORO-ZZZZZZZZ", "ida", nil); r.status != 404 {
 		t.Errorf("unknown case: %d", r.status)
 	}
-	trail, _ := AuditTrail(hh.db, ref)
-	if last := trail[len(trail)-1]; last.Action != ActionOpened || last.Actor != "ida" {
+	trail, _ := audit.Trail(hh.db, ref)
+	if last := trail[len(trail)-1]; last.Action != audit.ActionOpened || last.Actor != "ida" {
 		t.Fatalf("opening was not audited: %+v", trail)
 	}
 

@@ -3,6 +3,7 @@ package consent
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"parentline/audit"
 	"slices"
 	"strings"
 	"sync"
@@ -206,7 +207,7 @@ func (s *Service) Reject(id, supervisor, reason string) error {
 		return err
 	}
 	err = s.opts.DB.Update(func(tx *bolt.Tx) error {
-		return Append(tx, s.opts.Now(), supervisor, ActionReportRejected, "draft:"+id)
+		return audit.Append(tx, s.opts.Now(), supervisor, audit.ActionReportRejected, "draft:"+id)
 	})
 	if err != nil {
 		s.reports.mu.Lock()
@@ -214,7 +215,7 @@ func (s *Service) Reject(id, supervisor, reason string) error {
 		s.reports.mu.Unlock()
 		return s.internal(err, "auditing a rejected report")
 	}
-	s.opts.Log.Info().Str("report", id).Str("action", ActionReportRejected).Msg("report draft")
+	s.opts.Log.Info().Str("report", id).Str("action", audit.ActionReportRejected).Msg("report draft")
 	if s.opts.OnReportDecided != nil {
 		s.opts.OnReportDecided(r.Author, id, "rejected", "")
 	}

@@ -2,6 +2,7 @@ package consent
 
 import (
 	"errors"
+	"parentline/audit"
 	"strings"
 	"sync"
 	"testing"
@@ -44,7 +45,7 @@ func TestReports_FourEyes(t *testing.T) {
 		t.Fatalf("content = %+v", c)
 	}
 	var actions []string
-	trail, _ := AuditTrail(h.db, ref)
+	trail, _ := audit.Trail(h.db, ref)
 	for _, e := range trail {
 		actions = append(actions, e.Actor+":"+e.Action)
 	}
@@ -78,8 +79,8 @@ func TestReports_Reject(t *testing.T) {
 	if len(h.decide) != 1 || h.decide[0] != "anna|"+id+"|rejected|" {
 		t.Fatalf("OnReportDecided = %v", h.decide)
 	}
-	trail, _ := AuditTrail(h.db, "draft:"+id)
-	if len(trail) != 1 || trail[0].Action != ActionReportRejected || trail[0].Actor != "sara" {
+	trail, _ := audit.Trail(h.db, "draft:"+id)
+	if len(trail) != 1 || trail[0].Action != audit.ActionReportRejected || trail[0].Actor != "sara" {
 		t.Fatalf("audit = %+v", trail)
 	}
 	if list, _ := h.svc.List(); len(list) != 0 {

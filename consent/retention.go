@@ -3,6 +3,7 @@ package consent
 import (
 	"context"
 	"encoding/json"
+	"parentline/audit"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -49,7 +50,7 @@ func (s *Service) Sweep(now time.Time) (deleted int, err error) {
 			if err := b.Delete([]byte(r.Reference)); err != nil {
 				return err
 			}
-			if err := Append(tx, now, ActorRetention, ActionDeleted, r.Reference); err != nil {
+			if err := audit.Append(tx, now, audit.ActorRetention, audit.ActionDeleted, r.Reference); err != nil {
 				return err
 			}
 			refs = append(refs, r.Reference)
@@ -60,7 +61,7 @@ func (s *Service) Sweep(now time.Time) (deleted int, err error) {
 		return 0, s.internal(err, "deleting cases past retention")
 	}
 	for _, ref := range refs {
-		s.opts.Log.Info().Str("reference", ref).Str("action", ActionDeleted).Msg("case")
+		s.opts.Log.Info().Str("reference", ref).Str("action", audit.ActionDeleted).Msg("case")
 	}
 	s.pruneAttempts(now)
 	return len(refs), nil
@@ -77,7 +78,7 @@ func (s *Service) RunRetention(ctx context.Context, every time.Duration) {
 	defer t.Stop()
 	for {
 		if n, err := s.Sweep(s.opts.Now()); err == nil {
-			seq, hash, herr := Head(s.opts.DB)
+			seq, hash, herr := audit.Head(s.opts.DB)
 			ev := s.opts.Log.Info().Int("deleted", n)
 			if herr == nil {
 				ev = ev.Uint64("audit_seq", seq).Str("audit_head", hash)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"parentline/audit"
 	"testing"
 	"time"
 )
@@ -62,12 +63,12 @@ func TestSweep(t *testing.T) {
 		t.Fatalf("left = %+v", list)
 	}
 	for _, ref := range []string{forwarded, withdrawn, closed} {
-		trail, _ := AuditTrail(h.db, ref)
-		if last := trail[len(trail)-1]; last.Action != ActionDeleted || last.Actor != ActorRetention {
+		trail, _ := audit.Trail(h.db, ref)
+		if last := trail[len(trail)-1]; last.Action != audit.ActionDeleted || last.Actor != audit.ActorRetention {
 			t.Fatalf("%s audit = %+v", ref, trail)
 		}
 	}
-	if _, err := Verify(h.db); err != nil {
+	if _, err := audit.Verify(h.db); err != nil {
 		t.Fatal(err)
 	}
 	// A deleted case cannot be withdrawn or opened.

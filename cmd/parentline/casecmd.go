@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"parentline/audit"
 	"path/filepath"
 	"time"
 
@@ -131,12 +132,12 @@ func runAudit(args []string, getenv func(string) string, stdout, stderr io.Write
 		return exitFailure
 	}
 	defer db.Close()
-	n, err := consent.Verify(db)
+	n, err := audit.Verify(db)
 	if err != nil {
 		fmt.Fprintf(stderr, "parentline audit verify: FAILED: %v\n", err)
 		return exitFailure
 	}
-	_, head, _ := consent.Head(db)
+	_, head, _ := audit.Head(db)
 	fmt.Fprintf(stdout, "audit trail intact: %d entries, head %s\n", n, head)
 	return exitOK
 }

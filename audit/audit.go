@@ -1,4 +1,6 @@
-package consent
+// Package audit keeps the tamper-evident trail of staff actions on cases and
+// chats: who, what, when and which reference, never any content.
+package audit
 
 import (
 	"bytes"
@@ -35,8 +37,9 @@ var (
 	keyAuditHead    = []byte("head")
 )
 
-// Audit actions.
+// Actions. Every entry names one of these.
 const (
+	// Cases (package consent).
 	ActionCreated        = "created"
 	ActionApproved       = "approved"
 	ActionOpened         = "opened"
@@ -46,10 +49,14 @@ const (
 	ActionWithdrawn      = "withdrawn"
 	ActionDeleted        = "deleted"
 	ActionReportRejected = "report_rejected"
+	// Chats (package chat): a supervisor follows or takes over a live chat.
+	ActionChatFollowed  = "chat_followed"
+	ActionChatTakenOver = "chat_taken_over"
 )
 
 var auditActions = []string{ActionCreated, ActionApproved, ActionOpened, ActionAcknowledged,
-	ActionForwarded, ActionClosed, ActionWithdrawn, ActionDeleted, ActionReportRejected}
+	ActionForwarded, ActionClosed, ActionWithdrawn, ActionDeleted, ActionReportRejected,
+	ActionChatFollowed, ActionChatTakenOver}
 
 // Actors that are not staff members.
 const (
@@ -60,8 +67,8 @@ const (
 // genesisHash is the prev of the first entry.
 var genesisHash = strings.Repeat("0", 64)
 
-// AuditEntry is one entry of the audit trail.
-type AuditEntry struct {
+// Entry is one entry of the audit trail.
+type Entry struct {
 	Seq       uint64 `json:"seq"`
 	At        string `json:"at"` // RFC 3339 with nanoseconds, UTC
 	Actor     string `json:"actor"`
@@ -87,7 +94,7 @@ type auditHead struct {
 }
 
 // computeHash returns the hash e should carry.
-func (e AuditEntry) computeHash() (string, error) {
+func (e Entry) computeHash() (string, error) {
 	prev, err := hex.DecodeString(e.Prev)
 	if err != nil || len(prev) != sha256.Size {
 		return "", errors.New("prev is not a SHA-256 hash")
@@ -115,10 +122,10 @@ func Append(tx *bolt.Tx, at time.Time, actor, action, reference string) error {
 		known = known || a == action
 	}
 	if !known {
-		return fmt.Errorf("consent: unknown audit action %q", action)
+		return fmt.Errorf("audit: unknown audit action %q", action)
 	}
 	if actor == "" {
-		return errors.New("consent: an audit entry needs an actor")
+		return errors.New("audit: an audit entry needs an actor")
 	}
 	b, err := tx.CreateBucketIfNotExists(bucketAudit)
 	if err != nil {
@@ -131,17 +138,17 @@ func Append(tx *bolt.Tx, at time.Time, actor, action, reference string) error {
 	head := auditHead{Hash: genesisHash}
 	if v := meta.Get(keyAuditHead); v != nil {
 		if err := json.Unmarshal(v, &head); err != nil {
-			return fmt.Errorf("consent: reading the audit head: %w", err)
+			return fmt.Errorf("audit: reading the audit head: %w", err)
 		}
 	}
 	seq, err := b.NextSequence()
 	if err != nil {
 		return err
 	}
-	e := AuditEntry{Seq: seq, At: at.UTC().Format(time.RFC3339Nano), Actor: actor, Action: action,
+	e := Entry{Seq: seq, At: at.UTC().Format(time.RFC3339Nano), Actor: actor, Action: action,
 		Reference: reference, Prev: head.Hash}
 	if e.Hash, err = e.computeHash(); err != nil {
-		return fmt.Errorf("consent: the audit head is damaged: %w", err)
+		return fmt.Errorf("audit: the audit head is damaged: %w", err)
 	}
 	v, err := json.Marshal(e)
 	if err != nil {
@@ -199,7 +206,7 @@ func Verify(db *bolt.DB) (entries int, err error) {
 					}
 					return &VerifyError{Seq: want, Problem: "missing: the entry was deleted"}
 				}
-				var e AuditEntry
+				var e Entry
 				dec := json.NewDecoder(bytes.NewReader(v))
 				dec.DisallowUnknownFields()
 				if err := dec.Decode(&e); err != nil {
@@ -255,16 +262,16 @@ func Head(db *bolt.DB) (seq uint64, hash string, err error) {
 	return head.Seq, head.Hash, err
 }
 
-// AuditTrail returns the entries about reference, oldest first.
-func AuditTrail(db *bolt.DB, reference string) ([]AuditEntry, error) {
-	var out []AuditEntry
+// Trail returns the entries about reference, oldest first.
+func Trail(db *bolt.DB, reference string) ([]Entry, error) {
+	var out []Entry
 	err := db.View(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketAudit)
 		if b == nil {
 			return nil
 		}
 		return b.ForEach(func(_, v []byte) error {
-			var e AuditEntry
+			var e Entry
 			if err := json.Unmarshal(v, &e); err != nil {
 				return err
 			}
