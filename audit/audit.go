@@ -283,3 +283,51 @@ func Trail(db *bolt.DB, reference string) ([]Entry, error) {
 	})
 	return out, err
 }
+
+// Query selects entries for List: a range of days (inclusive, UTC dates as
+// stored), optionally one action.
+type Query struct {
+	From, To time.Time // dates; zero = unbounded
+	Action   string
+	Limit    int // newest first; default and maximum 1000
+}
+
+// List returns the entries matching q, newest first.
+func List(db *bolt.DB, q Query) ([]Entry, error) {
+	if q.Limit <= 0 || q.Limit > 1000 {
+		q.Limit = 1000
+	}
+	var lo, hi string
+	if !q.From.IsZero() {
+		lo = q.From.UTC().Format(time.DateOnly)
+	}
+	if !q.To.IsZero() {
+		hi = q.To.UTC().Format(time.DateOnly)
+	}
+	out := []Entry{}
+	err := db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketAudit)
+		if b == nil {
+			return nil
+		}
+		c := b.Cursor()
+		for k, v := c.Last(); k != nil && len(out) < q.Limit; k, v = c.Prev() {
+			var e Entry
+			if err := json.Unmarshal(v, &e); err != nil {
+				return fmt.Errorf("audit: entry %x is unreadable: %w", k, err)
+			}
+			day := e.At[:min(len(e.At), 10)]
+			if hi != "" && day > hi {
+				continue
+			}
+			if lo != "" && day < lo {
+				break // entries are in time order
+			}
+			if q.Action == "" || e.Action == q.Action {
+				out = append(out, e)
+			}
+		}
+		return nil
+	})
+	return out, err
+}

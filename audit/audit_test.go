@@ -3,6 +3,8 @@ package audit
 import (
 	"encoding/json"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -216,4 +218,71 @@ func openTestDB(t *testing.T) *bolt.DB {
 	}
 	t.Cleanup(func() { db.Close() })
 	return db
+}
+
+func TestList_NewestFirstByDayAndAction(t *testing.T) {
+	db := openTestDB(t)
+	day := func(d int) time.Time { return time.Date(2026, 11, d, 12, 0, 0, 0, time.UTC) }
+	add := func(at time.Time, action, ref string) {
+		if err := db.Update(func(tx *bolt.Tx) error { return Append(tx, at, "sara", action, ref) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	add(day(20), ActionChatFollowed, "chat:a")
+	add(day(21), ActionChatTakenOver, "chat:a")
+	add(day(22), ActionOpened, "ORO-ABCD1234")
+	add(day(23), ActionChatFollowed, "chat:b")
+
+	refs := func(q Query) string {
+		es, err := List(db, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, e := range es {
+			out = append(out, e.Action+" "+e.Reference)
+		}
+		return strings.Join(out, ", ")
+	}
+	if got, want := refs(Query{}), "chat_followed chat:b, opened ORO-ABCD1234, chat_taken_over chat:a, chat_followed chat:a"; got != want {
+		t.Fatalf("all = %s", got)
+	}
+	if got, want := refs(Query{From: day(21), To: day(22)}), "opened ORO-ABCD1234, chat_taken_over chat:a"; got != want {
+		t.Fatalf("21–22 = %s", got)
+	}
+	if got, want := refs(Query{Action: ActionChatFollowed}), "chat_followed chat:b, chat_followed chat:a"; got != want {
+		t.Fatalf("followed = %s", got)
+	}
+	if got := refs(Query{Limit: 1}); got != "chat_followed chat:b" {
+		t.Fatalf("limit 1 = %s", got)
+	}
+}
+
+func TestHandler_ListsAndRefusesBadInput(t *testing.T) {
+	db := newTrail(t, 2)
+	srv := httptest.NewServer(Handler(db))
+	defer srv.Close()
+	get := func(q string) (int, map[string]any) {
+		res, err := http.Get(srv.URL + "/api/audit" + q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var m map[string]any
+		json.NewDecoder(res.Body).Decode(&m)
+		return res.StatusCode, m
+	}
+	code, m := get("?from=2026-11-20&to=2026-11-20")
+	if code != 200 || m["verified"] != true || len(m["entries"].([]any)) != 2 {
+		t.Fatalf("%d %v", code, m)
+	}
+	for _, q := range []string{"?from=yesterday", "?to=2026-13-01", "?action=hacked"} {
+		if code, _ := get(q); code != http.StatusBadRequest {
+			t.Errorf("%s: %d, want 400", q, code)
+		}
+	}
+	deleteRaw(t, db, 1)
+	if _, m := get(""); m["verified"] != false {
+		t.Fatalf("a broken chain verified: %v", m)
+	}
 }

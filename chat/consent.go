@@ -94,6 +94,7 @@ func (h *Hub) consentRequestLocked(co *counselor, id, summary string) error {
 	}
 	req := h.opts.Escalator.ConsentRequest(r.lang)
 	r.consent = &pendingConsent{id: newID()[:16], summary: summary, req: req, asker: co}
+	r.concern = true
 	r.parent.conn.push(r.consent.frame())
 	return nil
 }

@@ -93,6 +93,12 @@ func (h *Hub) counselorConnected(st Staff, c *conn) *counselor {
 	for _, r := range co.rooms {
 		c.push(r.startedFrame(""))
 		c.push(encode(historyFrame{Type: "history", Chat: r.id, Messages: r.history, Notes: r.notes}))
+		if len(r.followers) > 0 {
+			h.sendFollowersLocked(r)
+		}
+	}
+	for _, r := range co.following {
+		h.sendFollowingLocked(co, r)
 	}
 	h.markDirtyLocked()
 	return co
@@ -100,7 +106,8 @@ func (h *Hub) counselorConnected(st Staff, c *conn) *counselor {
 
 func (h *Hub) sendStatusLocked(co *counselor) {
 	if co.conn != nil {
-		co.conn.push(encode(statusFrame{Type: "status", Available: co.available, Chats: len(co.rooms), MaxChats: h.opts.MaxChats}))
+		co.conn.push(encode(statusFrame{Type: "status", Available: co.available, Debrief: co.debrief, Chats: len(co.rooms),
+			MaxChats: h.opts.MaxChats, Today: h.takenTodayLocked(co), DailyCap: h.opts.DailyCap}))
 	}
 }
 
@@ -135,6 +142,9 @@ func (h *Hub) counselorFrame(co *counselor, c *conn, f inFrame, received time.Ti
 			p.conn.pushMsg(outMsg{frame: encode(msgFrame{Type: "msg", From: "counselor", Text: f.Text}), sent: received})
 		}
 		c.push(encode(msgFrame{Type: "msg", Chat: r.id, From: "counselor", Text: f.Text, ID: f.ID}))
+		if len(r.followers) > 0 {
+			r.toFollowers(encode(msgFrame{Type: "msg", Chat: r.id, From: "counselor", Text: f.Text}))
+		}
 	case "typing":
 		r, err := co.held(f.Chat)
 		if err != nil {
@@ -148,22 +158,33 @@ func (h *Hub) counselorFrame(co *counselor, c *conn, f inFrame, received time.Ti
 	case "transfer":
 		return nil, h.transferLocked(co, f.Chat, f.To)
 	case "note":
-		r, err := co.held(f.Chat)
+		r, err := co.onStaffSide(f.Chat)
 		if err != nil {
 			return nil, err
 		}
-		if err := checkText(f.Text); err != nil {
-			return nil, err
+		return nil, h.addNoteLocked(co, r, f.Text, "")
+	case "follow":
+		return h.followLocked(co, f.Chat)
+	case "unfollow":
+		r := h.rooms[f.Chat]
+		if r == nil || !h.unfollowLocked(co, r) {
+			return nil, refuse(codeNotYourChat, "you do not follow that chat")
 		}
-		if !co.msgs.Allow() {
-			return nil, refuse(codeTooFast, "too many messages; this note was not saved")
+		c.push(encode(reasonFrame{Type: "follow_ended", Chat: r.id, Reason: "unfollowed"}))
+	case "hint":
+		return nil, h.hintLocked(co, f)
+	case "take_over":
+		return h.takeOverLocked(co, f.Chat)
+	case "debrief":
+		if f.On == nil {
+			return nil, refuse(codeBadRequest, `"on" must be true or false`)
 		}
-		n := note{From: co.Name, Text: f.Text}
-		r.notes = append(r.notes, n)
-		if len(r.notes) > maxHistoryLines {
-			r.notes = r.notes[1:]
+		co.debrief = *f.On
+		if !co.debrief {
+			co.available = true
 		}
-		c.push(encode(noteFrame{Type: "note", Chat: r.id, From: n.From, Text: n.Text}))
+		h.sendStatusLocked(co)
+		h.markDirtyLocked()
 	case "priority":
 		return nil, h.priorityLocked(co, f.Chat, f.Urgent)
 	case "consent_request":
@@ -182,6 +203,12 @@ func (h *Hub) counselorFrame(co *counselor, c *conn, f inFrame, received time.Ti
 }
 
 func (h *Hub) acceptLocked(co *counselor, id string) error {
+	if co.debrief {
+		return refuse(codeInDebrief, "you are in debrief; end it to take chats")
+	}
+	if h.capReachedLocked(co) {
+		return refuse(codeDailyCap, "you have taken as many chats today as allowed")
+	}
 	if len(co.rooms) >= h.opts.MaxChats {
 		return refuse(codeAtCapacity, "you already hold as many chats as allowed")
 	}
@@ -200,6 +227,7 @@ func (h *Hub) acceptLocked(co *counselor, id string) error {
 	r.counselor = co
 	r.startedAt = now
 	co.rooms = append(co.rooms, r)
+	h.countTakenLocked(co)
 	if !r.answered {
 		r.answered = true
 		h.m.queueWait.Observe(now.Sub(r.queuedAt).Seconds())
@@ -252,10 +280,13 @@ func (h *Hub) closeLocked(co *counselor, f inFrame) (func(), error) {
 	} else {
 		h.m.chatsEnded.WithLabelValues("parent_left").Inc()
 	}
+	now := h.now()
+	length := now.Sub(r.startedAt)
+	suggest := h.breakReason(r, f.Concern, length)
 	co.release(r)
 	h.dropRoomLocked(r)
 	h.sendStatusLocked(co)
-	day := h.now().In(h.loc).Format(time.DateOnly)
+	day := now.In(h.loc).Format(time.DateOnly)
 	id, audience := r.id, r.audience
 	return func() {
 		h.opts.Tally.Add(day, audience, topics, func(err error) {
@@ -271,6 +302,9 @@ func (h *Hub) closeLocked(co *counselor, f inFrame) (func(), error) {
 				co.conn.push(encode(errorFrame{Type: "error", Code: codeStoreFailed, Message: swedishErrors[codeStoreFailed]}))
 			}
 			co.conn.push(encode(reasonFrame{Type: "chat_ended", Chat: id, Reason: "closed"}))
+			if suggest != "" {
+				h.suggestBreakLocked(co, id, suggest, length)
+			}
 		})
 	}, nil
 }
@@ -284,21 +318,14 @@ func (h *Hub) transferLocked(co *counselor, id, to string) error {
 		return refuse(codeBadState, "the parent has left this chat; close it instead")
 	}
 	target := h.counselors[to]
-	if target == nil || target == co || target.conn == nil || !target.available || len(target.rooms) >= h.opts.MaxChats {
+	if target == nil || target == co || target.conn == nil || !h.takingChatsLocked(target) || len(target.rooms) >= h.opts.MaxChats {
 		return refuse(codeUnavailable, "that colleague cannot take the chat now")
 	}
 	co.release(r)
-	target.rooms = append(target.rooms, r)
-	r.counselor = target
 	co.conn.push(encode(reasonFrame{Type: "chat_ended", Chat: r.id, Reason: "transferred"}))
-	target.conn.push(r.startedFrame(co.Name))
-	target.conn.push(encode(historyFrame{Type: "history", Chat: r.id, Messages: r.history, Notes: r.notes}))
-	if p := r.parent; p.conn != nil {
-		p.conn.push(encode(joinedFrame{Type: "joined", Counselor: target.Name}))
-	}
+	h.unfollowLocked(target, r)
+	h.handOverLocked(r, target, co.Name)
 	h.sendStatusLocked(co)
-	h.sendStatusLocked(target)
-	h.markDirtyLocked()
 	return nil
 }
 
@@ -323,8 +350,14 @@ func (h *Hub) counselorDropped(co *counselor, c *conn) {
 		if co.conn != nil || h.counselors[co.Username] != co {
 			return
 		}
+		for _, r := range co.following {
+			r.followers = slices.DeleteFunc(r.followers, func(x *counselor) bool { return x == co })
+			h.sendFollowersLocked(r)
+		}
+		co.following = nil
 		for _, r := range co.rooms {
 			if r.state == active {
+				h.endFollowsLocked(r, "requeued")
 				r.counselor = nil
 				r.setUrgent(r.urgent, r.reason)
 				h.enqueueLocked(r)
@@ -365,7 +398,7 @@ func (h *Hub) priorityLocked(co *counselor, id string, urgent *bool) error {
 		return refuse(codeTaken, "that chat is not waiting in the queue")
 	}
 	reason := r.reason
-	if *urgent && reason == nil {
+	if *urgent && !r.urgent {
 		reason = manualUrgency
 	}
 	if !*urgent {

@@ -39,6 +39,8 @@ const (
 	codeClosed           = "closed"
 	codeStoreFailed      = "store_failed"
 	codeReplaced         = "replaced"
+	codeInDebrief        = "in_debrief"
+	codeDailyCap         = "daily_cap"
 )
 
 // inFrame is every field any client frame may carry; which ones matter
@@ -54,8 +56,9 @@ type inFrame struct {
 	Topics   []string `json:"topics,omitempty"`
 	To       string   `json:"to,omitempty"`
 	On       *bool    `json:"on,omitempty"`
-	First    string   `json:"first,omitempty"`  // hello: the parent's first line
-	Urgent   *bool    `json:"urgent,omitempty"` // priority (supervisors)
+	First    string   `json:"first,omitempty"`   // hello: the parent's first line
+	Urgent   *bool    `json:"urgent,omitempty"`  // priority (supervisors)
+	Concern  bool     `json:"concern,omitempty"` // close: a heavy chat, suggest a break
 	// consent
 	Summary string            `json:"summary,omitempty"`
 	Accept  *bool             `json:"accept,omitempty"`
@@ -66,6 +69,7 @@ type inFrame struct {
 type frameError struct {
 	code string
 	msg  string
+	sv   string // Swedish text when it differs from the code's usual one
 }
 
 func (e *frameError) Error() string { return e.code + ": " + e.msg }
@@ -202,13 +206,17 @@ type (
 	statusFrame struct {
 		Type      string `json:"type"`
 		Available bool   `json:"available"`
+		Debrief   bool   `json:"debrief"`
 		Chats     int    `json:"chats"`
 		MaxChats  int    `json:"max_chats"`
+		Today     int    `json:"today"`
+		DailyCap  int    `json:"daily_cap"`
 	}
 	colleague struct {
 		Username  string `json:"username"`
 		Name      string `json:"name"`
 		Available bool   `json:"available"`
+		Debrief   bool   `json:"debrief"`
 		Chats     int    `json:"chats"`
 		MaxChats  int    `json:"max_chats"`
 	}
@@ -217,17 +225,50 @@ type (
 		Counselors []colleague `json:"counselors"`
 	}
 	overviewChat struct {
-		Chat      string `json:"chat"`
-		Audience  string `json:"audience"`
-		State     string `json:"state"`
-		Counselor string `json:"counselor,omitempty"`
-		Seconds   int    `json:"seconds"`
-		Urgent    bool   `json:"urgent"`
+		Chat      string   `json:"chat"`
+		Audience  string   `json:"audience"`
+		State     string   `json:"state"`
+		Counselor string   `json:"counselor,omitempty"`
+		Seconds   int      `json:"seconds"`
+		Urgent    bool     `json:"urgent"`
+		Followers []string `json:"followers,omitempty"`
 	}
 	overviewCounselor struct {
+		Username  string `json:"username"`
 		Name      string `json:"name"`
 		Available bool   `json:"available"`
+		Debrief   bool   `json:"debrief"`
 		Chats     int    `json:"chats"`
+		Today     int    `json:"today"`
+	}
+	followingFrame struct {
+		Type       string `json:"type"`
+		Chat       string `json:"chat"`
+		Counselor  string `json:"counselor"`
+		Parent     string `json:"parent"`
+		Audience   string `json:"audience"`
+		Lang       string `json:"lang"`
+		First      string `json:"first,omitempty"`
+		Urgent     bool   `json:"urgent,omitempty"`
+		Reason     string `json:"reason,omitempty"`
+		ReasonEn   string `json:"reason_en,omitempty"`
+		ParentGone bool   `json:"parent_gone,omitempty"`
+	}
+	followersFrame struct {
+		Type  string   `json:"type"`
+		Chat  string   `json:"chat"`
+		Names []string `json:"names"`
+	}
+	breakFrame struct {
+		Type    string `json:"type"`
+		Chat    string `json:"chat"`
+		Reason  string `json:"reason"`
+		Minutes int    `json:"minutes"`
+	}
+	wellbeingFrame struct {
+		Type      string `json:"type"`
+		Counselor string `json:"counselor"`
+		Reason    string `json:"reason"`
 	}
 	overviewFrame struct {
 		Type       string              `json:"type"`

@@ -29,6 +29,12 @@ type Tallier interface {
 	Abandoned(at time.Time, audience string)
 }
 
+// Auditor writes one entry to the audit trail (who, what, which chat; never
+// content) and returns once it is durable. The hub calls it outside its lock.
+type Auditor interface {
+	Audit(actor, action, chat string) error
+}
+
 // TopicChecker says whether a topic id may be chosen when closing a chat.
 type TopicChecker interface {
 	Valid(id string) bool
@@ -65,6 +71,18 @@ type Options struct {
 	// Escalator seals a parent's consented escalation as a case; nil
 	// disables the consent path (consent_request is refused).
 	Escalator Escalator
+	// Auditor records a supervisor following or taking over a chat before
+	// it happens; nil refuses both (store_failed).
+	Auditor Auditor
+	// Launcher is told to the widget in /api/status: "always" (default) or
+	// "staffed" (no chat launcher while nobody is on duty).
+	Launcher string
+	// BreakAfter: a chat at least this long suggests a break when it ends;
+	// default 40m. NotifySupervisor also tells the supervisors online.
+	BreakAfter       time.Duration
+	NotifySupervisor bool
+	// DailyCap is the most chats a counsellor takes in a day; 0 = no cap.
+	DailyCap int
 	// OriginPatterns are the host patterns (see websocket.AcceptOptions)
 	// allowed to open /ws/parent and read /api/status; empty = same origin.
 	OriginPatterns []string
@@ -108,6 +126,12 @@ func (o *Options) setDefaults() {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.Launcher == "" {
+		o.Launcher = "always"
+	}
+	if o.BreakAfter <= 0 {
+		o.BreakAfter = 40 * time.Minute
+	}
 	if o.Triage == nil {
 		o.Triage = triage.Default()
 	}
@@ -145,13 +169,17 @@ type room struct {
 	history   []line
 	histBytes int
 	consent   *pendingConsent // the open consent request, if any
-	notes     []note          // staff-only notes; never sent to the parent
+	notes     []note          // staff-only notes and hints; never sent to the parent
+	followers []*counselor    // supervisors silently following the chat
+	concern   bool            // marked with a concern: a break is suggested when it ends
 }
 
-// note is an internal note on a chat, seen by staff on it only.
+// note is an internal note (or a supervisor's hint) on a chat, seen by
+// staff on it only.
 type note struct {
 	From string `json:"from"`
 	Text string `json:"text"`
+	Kind string `json:"kind,omitempty"` // "hint" for a supervisor's hint
 }
 
 const (
@@ -187,6 +215,23 @@ func (r *room) forget() {
 	r.notes = nil
 }
 
+// toStaff sends a frame to everyone on the chat's staff side: the holder
+// and every follower.
+func (r *room) toStaff(frame []byte) {
+	if co := r.counselor; co != nil && co.conn != nil {
+		co.conn.push(frame)
+	}
+	r.toFollowers(frame)
+}
+
+func (r *room) toFollowers(frame []byte) {
+	for _, s := range r.followers {
+		if s.conn != nil {
+			s.conn.push(frame)
+		}
+	}
+}
+
 // Queue priorities, highest first.
 const (
 	prioNormal   = 0
@@ -197,6 +242,7 @@ const (
 // setUrgent marks a room urgent (or not) and sets its queue priority.
 func (r *room) setUrgent(urgent bool, reason map[string]string) {
 	r.urgent, r.reason = urgent, reason
+	r.concern = r.concern || urgent
 	switch {
 	case urgent:
 		r.prio = prioUrgent
@@ -230,6 +276,8 @@ type counselor struct {
 	grace     *time.Timer
 	msgs      *rate.Limiter
 	typing    *rate.Limiter
+	following []*room // chats this supervisor follows
+	debrief   bool    // "in debrief": not taking chats
 }
 
 // held returns the chat with this id that the counsellor holds, or the
@@ -265,6 +313,8 @@ type Hub struct {
 	seq          uint64
 	counselors   map[string]*counselor // by username
 	pseudonyms   map[string]bool
+	taken        map[string]int // chats each counsellor took on takenDay, for the daily cap
+	takenDay     string
 	flushPending bool
 	closing      bool
 }
@@ -285,6 +335,7 @@ func NewHub(opts Options) (*Hub, error) {
 		ctx: ctx, cancel: cancel,
 		parents: map[string]*parent{}, rooms: map[string]*room{},
 		counselors: map[string]*counselor{}, pseudonyms: map[string]bool{},
+		taken: map[string]int{},
 	}, nil
 }
 
@@ -349,7 +400,7 @@ func (h *Hub) staffedLocked(now time.Time) bool {
 func (h *Hub) availableLocked() int {
 	n := 0
 	for _, co := range h.counselors {
-		if co.conn != nil && co.available {
+		if co.conn != nil && h.takingChatsLocked(co) {
 			n++
 		}
 	}
@@ -376,6 +427,7 @@ func (h *Hub) dequeueLocked(r *room) {
 
 // dropRoomLocked removes a chat for good and forgets its text.
 func (h *Hub) dropRoomLocked(r *room) {
+	h.endFollowsLocked(r, "closed")
 	delete(h.rooms, r.id)
 	delete(h.pseudonyms, r.pseudonym)
 	r.forget()
@@ -435,7 +487,7 @@ func (h *Hub) flush() {
 			continue
 		}
 		cf.Counselors = append(cf.Counselors, colleague{Username: co.Username, Name: co.Name,
-			Available: co.available, Chats: len(co.rooms), MaxChats: h.opts.MaxChats})
+			Available: co.available, Debrief: co.debrief, Chats: len(co.rooms), MaxChats: h.opts.MaxChats})
 	}
 	colleaguesMsg := encode(cf)
 
@@ -464,11 +516,16 @@ func (h *Hub) overviewLocked(now time.Time, names []string) []byte {
 	for _, u := range names {
 		co := h.counselors[u]
 		for _, r := range co.rooms {
-			of.Chats = append(of.Chats, overviewChat{Chat: r.id, Audience: r.audience, State: r.state.String(),
-				Counselor: co.Name, Seconds: int(now.Sub(r.startedAt).Seconds()), Urgent: r.urgent})
+			oc := overviewChat{Chat: r.id, Audience: r.audience, State: r.state.String(),
+				Counselor: co.Name, Seconds: int(now.Sub(r.startedAt).Seconds()), Urgent: r.urgent, Followers: []string{}}
+			for _, s := range r.followers {
+				oc.Followers = append(oc.Followers, s.Name)
+			}
+			of.Chats = append(of.Chats, oc)
 		}
 		if co.conn != nil {
-			of.Counselors = append(of.Counselors, overviewCounselor{Name: co.Name, Available: co.available, Chats: len(co.rooms)})
+			of.Counselors = append(of.Counselors, overviewCounselor{Username: co.Username, Name: co.Name,
+				Available: co.available, Debrief: co.debrief, Chats: len(co.rooms), Today: h.takenTodayLocked(co)})
 		}
 	}
 	return encode(of)
@@ -484,6 +541,7 @@ type Status struct {
 	Hours               []hours.Span `json:"hours"`
 	NextOpen            *time.Time   `json:"next_open"`
 	Contacts            []Contact    `json:"contacts"`
+	Launcher            string       `json:"launcher"` // "always" or "staffed"
 }
 
 // Status reports opening state, staffing and the ways to get help.
@@ -505,6 +563,7 @@ func (h *Hub) Status() Status {
 			st.NextOpen = &t
 		}
 	}
+	st.Launcher = h.opts.Launcher
 	st.Contacts = h.opts.Contacts
 	if st.Contacts == nil {
 		st.Contacts = []Contact{}

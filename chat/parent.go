@@ -113,9 +113,11 @@ func (h *Hub) parentFrame(c *conn, p *parent, f inFrame, received time.Time) (*p
 		}
 		r.remember("parent", f.Text)
 		h.m.messages.WithLabelValues("parent").Inc()
+		out := encode(msgFrame{Type: "msg", Chat: r.id, From: "parent", Text: f.Text})
 		if co := r.counselor; co.conn != nil {
-			co.conn.pushMsg(outMsg{frame: encode(msgFrame{Type: "msg", Chat: r.id, From: "parent", Text: f.Text}), sent: received})
+			co.conn.pushMsg(outMsg{frame: out, sent: received})
 		}
+		r.toFollowers(out)
 		c.push(encode(msgFrame{Type: "msg", From: "parent", Text: f.Text, ID: f.ID}))
 	case "typing":
 		if r := p.room; r.state == active && r.counselor.conn != nil && p.typing.Allow() {
@@ -245,9 +247,7 @@ func (h *Hub) endParentLocked(p *parent, reason string) {
 		if reason == "timeout" {
 			why = "parent_timeout"
 		}
-		if co := r.counselor; co.conn != nil {
-			co.conn.push(encode(reasonFrame{Type: "chat_ended", Chat: r.id, Reason: why}))
-		}
+		r.toStaff(encode(reasonFrame{Type: "chat_ended", Chat: r.id, Reason: why}))
 		h.markDirtyLocked()
 	}
 	if p.conn != nil {
@@ -281,7 +281,9 @@ func (h *Hub) refuseTo(c *conn, lang string, fe *frameError) {
 	h.m.rejected.WithLabelValues(fe.code).Inc()
 	msg := fe.msg
 	if lang == "sv" {
-		if s, ok := swedishErrors[fe.code]; ok {
+		if fe.sv != "" {
+			msg = fe.sv
+		} else if s, ok := swedishErrors[fe.code]; ok {
 			msg = s
 		}
 	}
@@ -308,4 +310,6 @@ var swedishErrors = map[string]string{
 	codeClosed:           "Chatten är stängd just nu.",
 	codeStoreFailed:      "Statistiken kunde inte sparas.",
 	codeReplaced:         "Konsolen öppnades i ett annat fönster.",
+	codeInDebrief:        "Du har markerat att du är i avlastningssamtal och tar inte emot chattar.",
+	codeDailyCap:         "Du har tagit så många chattar som du får i dag.",
 }

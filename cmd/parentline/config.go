@@ -30,6 +30,12 @@ type Config struct {
 	CookieSecure   bool
 	StatsK         int
 	TriageRules    string // file with the triage rules; empty: the built-in ones
+	Launcher       string // "always" or "staffed": when the widget shows its chat launcher
+
+	// Wellbeing.
+	BreakAfter            time.Duration // a chat this long suggests a break
+	BreakNotifySupervisor bool
+	DailyCap              int // chats per counsellor per day; 0 = none
 
 	// Concern and consent.
 	IntakeKeys        []string // public key files of the intake staff who may read cases
@@ -79,6 +85,10 @@ func parseServeFlags(args []string, getenv func(string) string) (Config, error) 
 	fs.IntVar(&cfg.CounselorBurst, "counselor-burst", 30, "burst of counsellor messages")
 	fs.IntVar(&cfg.StatsK, "stats-k", 5, "smallest count the statistics may show (k); smaller counts are suppressed")
 	fs.StringVar(&cfg.TriageRules, "triage-rules", "", "file of triage rules that mark a waiting chat urgent (default: the built-in Swedish and English rules)")
+	fs.StringVar(&cfg.Launcher, "launcher", "always", "always: the widget always shows its chat launcher; staffed: only while someone is on duty (otherwise hours and contacts)")
+	fs.DurationVar(&cfg.BreakAfter, "break-after", 40*time.Minute, "a chat at least this long suggests a break to its counsellor when it ends")
+	fs.BoolVar(&cfg.BreakNotifySupervisor, "break-notify-supervisor", false, "also tell the supervisors online when a break is suggested")
+	fs.IntVar(&cfg.DailyCap, "daily-cap", 0, "the most chats one counsellor takes in a day (0: no cap)")
 	fs.Func("intake-key", "public key file of an intake reader (repeatable; env: comma-separated)", func(v string) error {
 		for _, f := range strings.Split(v, ",") {
 			if f = strings.TrimSpace(f); f != "" {
@@ -159,6 +169,12 @@ func (c Config) Validate() error {
 		return errors.New("--case-retention-days must be 1–3650")
 	case c.StatsK < 2 || c.StatsK > 100:
 		return errors.New("--stats-k must be 2–100")
+	case c.Launcher != "always" && c.Launcher != "staffed":
+		return errors.New("--launcher must be always or staffed")
+	case c.BreakAfter < time.Minute || c.BreakAfter > 24*time.Hour:
+		return errors.New("--break-after must be between 1m and 24h")
+	case c.DailyCap < 0 || c.DailyCap > 200:
+		return errors.New("--daily-cap must be 0–200")
 	case c.LogFormat != "json" && c.LogFormat != "pretty":
 		return errors.New("--log-format must be json or pretty")
 	}

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"parentline/audit"
 	"path/filepath"
 	"sync/atomic"
 	"time"
@@ -123,6 +124,8 @@ func (s *Server) build() error {
 		ParentRate: rate.Limit(s.cfg.ParentRate), ParentBurst: s.cfg.ParentBurst,
 		CounselorRate: rate.Limit(s.cfg.CounselorRate), CounselorBurst: s.cfg.CounselorBurst,
 		Identify: identify, Escalator: esc, Triage: rules,
+		Auditor: chatAuditor{s.db}, Launcher: s.cfg.Launcher,
+		BreakAfter: s.cfg.BreakAfter, NotifySupervisor: s.cfg.BreakNotifySupervisor, DailyCap: s.cfg.DailyCap,
 	})
 	if err != nil {
 		return err
@@ -146,6 +149,7 @@ func (s *Server) build() error {
 	editors := s.auth.Require(staff.RoleSupervisor, staff.RoleAdmin)
 	mux.Handle("GET /api/topics", anyStaff(http.HandlerFunc(topics.HandleList)))
 	mux.Handle("GET /api/topics/all", admin(http.HandlerFunc(topics.HandleAll)))
+	mux.Handle("GET /api/audit", admin(audit.Handler(s.db)))
 	mux.Handle("POST /api/topics", admin(http.HandlerFunc(topics.HandleCreate)))
 	mux.Handle("PUT /api/topics/{id}", admin(http.HandlerFunc(topics.HandleUpdate)))
 	mux.Handle("GET /api/canned", chatStaff(http.HandlerFunc(answers.HandleList)))
