@@ -103,3 +103,51 @@ func TestServe_SupervisionIsAudited(t *testing.T) {
 		})
 	}
 }
+
+// TestServe_StaffNumbersStayOutOfReports: counsellors' names, loads, breaks
+// and debriefs never reach the statistician's reports or the metrics.
+func TestServe_StaffNumbersStayOutOfReports(t *testing.T) {
+	data := t.TempDir()
+	const pw = "correct horse battery"
+	addUser(t, data, "annaxk", "Anna Staffmarker", "counselor", pw)
+	addUser(t, data, "stina", "Stina", "statistician", pw)
+	ts := startServer(t, data, "--daily-cap", "20", "--break-after", "1m")
+	co := dialWS(t, ts.base, "/ws/counselor", nil, login(t, ts.base, "annaxk", pw).Jar)
+	co.next("ready")
+	for range 6 {
+		p := dialWS(t, ts.base, "/ws/parent", nil, nil)
+		p.send(map[string]any{"type": "hello", "audience": "young"})
+		p.next("welcome")
+		co.send(map[string]any{"type": "accept"})
+		id := co.next("chat_started")["chat"]
+		co.send(map[string]any{"type": "close", "chat": id, "topics": []string{"sleep"}, "concern": true})
+		co.next("break_suggested")
+		p.ws.CloseNow()
+	}
+	co.send(map[string]any{"type": "debrief", "on": true})
+	co.next("status")
+
+	stina := login(t, ts.base, "stina", pw)
+	var all strings.Builder
+	for _, path := range []string{"/api/stats/topics?by=topic,audience&period=year", "/api/stats/flow?by=audience&period=year",
+		"/api/stats/waits?by=audience&period=year", "/api/stats/heatmap", "/api/stats/escalations?period=year", "/metrics"} {
+		res, err := stina.Get(ts.base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != 200 {
+			t.Fatalf("%s: %d %s", path, res.StatusCode, b)
+		}
+		all.Write(b)
+	}
+	if !strings.Contains(all.String(), `"topic":"sleep"`) {
+		t.Fatal("the reports do not show the chats at all; the search is meaningless")
+	}
+	for _, m := range []string{"annaxk", "Staffmarker", "debrief", "break", "daily_cap", "wellbeing"} {
+		if strings.Contains(all.String(), m) {
+			t.Errorf("a report or metric carries %q", m)
+		}
+	}
+}
