@@ -12,7 +12,7 @@ import (
 )
 
 const (
-	sendBuffer   = 256
+	sendBuffer   = 256 // frames queued for one socket before it counts as too slow
 	writeTimeout = 5 * time.Second
 )
 
@@ -25,67 +25,154 @@ type outMsg struct {
 	reason    string
 }
 
-// conn wraps one WebSocket: a writer goroutine fed by a bounded channel, a
-// pinger, and helpers for the reader loop that the endpoint runs itself.
+// conn wraps one WebSocket. Frames are queued without blocking and written
+// by whoever claims the writer role: a goroutine started for the purpose, or
+// (for relayed messages) the sender's own reader goroutine once it has left
+// the hub lock, which saves a goroutine hand-off per message. An idle socket
+// has no goroutine but its reader, and pings come from a timer, so a waiting
+// parent costs little more than the socket itself.
 type conn struct {
 	ws      *websocket.Conn
-	out     chan outMsg
-	done    chan struct{}
-	once    sync.Once
+	ctx     context.Context // the hub's lifetime: cancelling it ends every write
 	metrics *metrics
+
+	mu      sync.Mutex
+	queue   []outMsg
+	spare   []outMsg
+	writing bool // someone holds the writer role
+	dead    bool
+	ping    *time.Timer
+
+	// later: sockets this socket's reader goroutine must drain once it has
+	// left the hub lock (see pushLater). Only that goroutine touches it.
+	later []*conn
 }
 
-func newConn(ws *websocket.Conn, m *metrics) *conn {
-	return &conn{ws: ws, out: make(chan outMsg, sendBuffer), done: make(chan struct{}), metrics: m}
+func newConn(ctx context.Context, ws *websocket.Conn, m *metrics) *conn {
+	return &conn{ws: ws, ctx: ctx, metrics: m}
 }
 
-// push queues a frame without blocking. A peer too slow to drain its queue is
-// disconnected with StatusPolicyViolation; it may resume.
+// startPings pings the peer every interval (none if interval <= 0); a peer
+// that does not answer within half the interval (plus a second) is dropped.
+// A failed ping also ends a write stuck on a peer that stopped reading.
+func (c *conn) startPings(every time.Duration) {
+	if every <= 0 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.dead {
+		return
+	}
+	c.ping = time.AfterFunc(every, func() {
+		ctx, cancel := context.WithTimeout(c.ctx, every/2+time.Second)
+		err := c.ws.Ping(ctx)
+		cancel()
+		if err != nil {
+			c.kill(websocket.StatusGoingAway, "ping timeout")
+			return
+		}
+		c.mu.Lock()
+		if !c.dead {
+			c.ping.Reset(every)
+		}
+		c.mu.Unlock()
+	})
+}
+
+// enqueue adds a frame and reports whether the caller now holds the writer
+// role and must see to it that drain runs. A peer too slow to drain its
+// queue is disconnected with StatusPolicyViolation; it may resume.
+func (c *conn) enqueue(m outMsg) (claimed bool) {
+	c.mu.Lock()
+	if c.dead {
+		c.mu.Unlock()
+		return false
+	}
+	if len(c.queue) >= sendBuffer && m.closeCode == 0 {
+		c.mu.Unlock()
+		c.kill(websocket.StatusPolicyViolation, "too slow")
+		return false
+	}
+	c.queue = append(c.queue, m)
+	claimed = !c.writing
+	c.writing = true
+	c.mu.Unlock()
+	return claimed
+}
+
+// push queues a frame without blocking; a goroutine writes it.
 func (c *conn) push(frame []byte) { c.pushMsg(outMsg{frame: frame}) }
 
 func (c *conn) pushMsg(m outMsg) {
-	select {
-	case <-c.done:
-	case c.out <- m:
-	default:
-		c.kill(websocket.StatusPolicyViolation, "too slow")
+	if c.enqueue(m) {
+		go c.drain()
 	}
+}
+
+// pushLater queues a frame and, if nobody is writing to this socket, adds it
+// to *mine: the caller must call drain on each of those after releasing the
+// hub lock.
+func (c *conn) pushLater(m outMsg, mine *[]*conn) {
+	if c.enqueue(m) {
+		*mine = append(*mine, c)
+	}
+}
+
+// drainLater writes, in this (reader) goroutine, the frames it queued with
+// pushLater while it held the hub lock.
+func (c *conn) drainLater() {
+	for i, x := range c.later {
+		x.drain()
+		c.later[i] = nil
+	}
+	c.later = c.later[:0]
 }
 
 // closeWith sends a last frame (may be nil) and then closes the socket.
 func (c *conn) closeWith(frame []byte, code websocket.StatusCode, reason string) {
-	select {
-	case <-c.done:
-	case c.out <- outMsg{frame: frame, closeCode: code, reason: reason}:
-	default:
-		c.kill(code, reason)
+	c.pushMsg(outMsg{frame: frame, closeCode: code, reason: reason})
+}
+
+// markDead stops the socket taking frames; it reports false if it already was.
+func (c *conn) markDead() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.dead {
+		return false
 	}
+	c.dead = true
+	clear(c.queue)
+	c.queue = nil
+	if c.ping != nil {
+		c.ping.Stop()
+	}
+	return true
 }
 
 // kill closes the socket at once.
 func (c *conn) kill(code websocket.StatusCode, reason string) {
-	c.once.Do(func() {
-		close(c.done)
+	if c.markDead() {
 		go c.ws.Close(code, reason) // Close waits for the peer; never block the caller
-	})
+	}
 }
 
-// run writes queued frames and pings until the socket is done.
-func (c *conn) run(ctx context.Context, pingEvery time.Duration) {
-	go c.pinger(ctx, pingEvery)
+// drain writes queued frames until the queue is empty, then gives up the
+// writer role. Only the holder of the role calls it.
+func (c *conn) drain() {
 	for {
-		select {
-		case <-c.done:
+		c.mu.Lock()
+		if len(c.queue) == 0 || c.dead {
+			c.writing = false
+			c.mu.Unlock()
 			return
-		case <-ctx.Done():
-			c.kill(websocket.StatusGoingAway, "server shutting down")
-			return
-		case m := <-c.out:
+		}
+		batch := c.queue
+		c.queue, c.spare = c.spare[:0], nil
+		c.mu.Unlock()
+		for i, m := range batch {
 			if m.frame != nil {
-				wctx, cancel := context.WithTimeout(ctx, writeTimeout)
-				err := c.ws.Write(wctx, websocket.MessageText, m.frame)
-				cancel()
-				if err != nil {
+				if err := c.ws.Write(c.ctx, websocket.MessageText, m.frame); err != nil {
 					c.kill(websocket.StatusInternalError, "write failed")
 					return
 				}
@@ -94,45 +181,30 @@ func (c *conn) run(ctx context.Context, pingEvery time.Duration) {
 				}
 			}
 			if m.closeCode != 0 {
-				c.once.Do(func() {
-					close(c.done)
-					cctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
-					defer cancel()
-					closeErr := make(chan struct{})
-					go func() { c.ws.Close(m.closeCode, m.reason); close(closeErr) }()
-					select {
-					case <-closeErr:
-					case <-cctx.Done():
-						c.ws.CloseNow()
-					}
-				})
+				c.closeNow(m.closeCode, m.reason)
 				return
 			}
+			batch[i] = outMsg{}
 		}
+		c.mu.Lock()
+		if c.spare == nil && cap(batch) <= 4*sendBuffer {
+			c.spare = batch[:0]
+		}
+		c.mu.Unlock()
 	}
 }
 
-func (c *conn) pinger(ctx context.Context, every time.Duration) {
-	if every <= 0 {
+// closeNow runs the close handshake, bounded by writeTimeout.
+func (c *conn) closeNow(code websocket.StatusCode, reason string) {
+	if !c.markDead() {
 		return
 	}
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-c.done:
-			return
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			pctx, cancel := context.WithTimeout(ctx, every/2+time.Second)
-			err := c.ws.Ping(pctx)
-			cancel()
-			if err != nil {
-				c.kill(websocket.StatusGoingAway, "ping timeout")
-				return
-			}
-		}
+	done := make(chan struct{})
+	go func() { c.ws.Close(code, reason); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(writeTimeout):
+		c.ws.CloseNow()
 	}
 }
 

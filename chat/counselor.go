@@ -29,8 +29,8 @@ func (h *Hub) ServeCounselor(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ws.SetReadLimit(hardReadLimit)
-	c := newConn(ws, h.m)
-	go c.run(h.ctx, h.opts.PingInterval)
+	c := newConn(h.ctx, ws, h.m)
+	c.startPings(h.opts.PingInterval)
 	h.m.connections.WithLabelValues("counselor").Inc()
 	defer h.m.connections.WithLabelValues("counselor").Dec()
 
@@ -54,6 +54,7 @@ func (h *Hub) ServeCounselor(w http.ResponseWriter, r *http.Request) {
 		if fe, ok := err.(*frameError); ok {
 			h.refuseTo(c, "sv", fe)
 		}
+		c.drainLater()
 		if after != nil {
 			after()
 		}
@@ -139,9 +140,9 @@ func (h *Hub) counselorFrame(co *counselor, c *conn, f inFrame, received time.Ti
 		r.remember("counselor", f.Text)
 		h.m.messages.WithLabelValues("counselor").Inc()
 		if p := r.parent; p.conn != nil {
-			p.conn.pushMsg(outMsg{frame: encode(msgFrame{Type: "msg", From: "counselor", Text: f.Text}), sent: received})
+			p.conn.pushLater(outMsg{frame: encode(msgFrame{Type: "msg", From: "counselor", Text: f.Text}), sent: received}, &c.later)
 		}
-		c.push(encode(msgFrame{Type: "msg", Chat: r.id, From: "counselor", Text: f.Text, ID: f.ID}))
+		c.pushLater(outMsg{frame: encode(msgFrame{Type: "msg", Chat: r.id, From: "counselor", Text: f.Text, ID: f.ID})}, &c.later)
 		if len(r.followers) > 0 {
 			r.toFollowers(encode(msgFrame{Type: "msg", Chat: r.id, From: "counselor", Text: f.Text}))
 		}

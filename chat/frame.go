@@ -274,6 +274,7 @@ type (
 		Type       string              `json:"type"`
 		Chats      []overviewChat      `json:"chats"`
 		Counselors []overviewCounselor `json:"counselors"`
+		Waiting    int                 `json:"waiting"` // the whole queue's length; chats lists the first 50
 	}
 )
 

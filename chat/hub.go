@@ -313,6 +313,8 @@ type Hub struct {
 	seq          uint64
 	counselors   map[string]*counselor // by username
 	pseudonyms   map[string]bool
+	dirtyFrom    int            // queue positions from this index on may have changed since the last flush
+	lastStaffed  bool           // the staffed flag waiting parents were last told
 	taken        map[string]int // chats each counsellor took on takenDay, for the daily cap
 	takenDay     string
 	flushPending bool
@@ -417,11 +419,15 @@ func (h *Hub) enqueueLocked(r *room) {
 		return int(q.seq) - int(t.seq)
 	})
 	h.queue = slices.Insert(h.queue, i, r)
+	h.dirtyFrom = min(h.dirtyFrom, i)
 	h.markDirtyLocked()
 }
 
 func (h *Hub) dequeueLocked(r *room) {
-	h.queue = slices.DeleteFunc(h.queue, func(q *room) bool { return q == r })
+	if i := slices.Index(h.queue, r); i >= 0 {
+		h.queue = slices.Delete(h.queue, i, i+1)
+		h.dirtyFrom = min(h.dirtyFrom, i)
+	}
 	h.markDirtyLocked()
 }
 
@@ -446,6 +452,8 @@ func (h *Hub) markDirtyLocked() {
 
 // flush sends each waiting parent its position if it changed, and every
 // counsellor the queue, their colleagues and (supervisors) the overview.
+// Only positions from the first change on are visited, so a change at the
+// tail of a long queue costs one frame, not one per waiting parent.
 func (h *Hub) flush() {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -455,7 +463,13 @@ func (h *Hub) flush() {
 	}
 	now := h.now()
 	staffed := h.staffedLocked(now)
-	for i, r := range h.queue {
+	from := min(h.dirtyFrom, len(h.queue))
+	if staffed != h.lastStaffed {
+		from = 0
+	}
+	h.dirtyFrom, h.lastStaffed = len(h.queue), staffed
+	for i := from; i < len(h.queue); i++ {
+		r := h.queue[i]
 		p := r.parent
 		if p == nil || p.conn == nil {
 			continue
@@ -508,8 +522,8 @@ func (h *Hub) flush() {
 }
 
 func (h *Hub) overviewLocked(now time.Time, names []string) []byte {
-	of := overviewFrame{Type: "overview", Chats: []overviewChat{}, Counselors: []overviewCounselor{}}
-	for _, r := range h.queue {
+	of := overviewFrame{Type: "overview", Chats: []overviewChat{}, Counselors: []overviewCounselor{}, Waiting: len(h.queue)}
+	for _, r := range h.queue[:min(overviewWaiting, len(h.queue))] {
 		of.Chats = append(of.Chats, overviewChat{Chat: r.id, Audience: r.audience, State: r.state.String(),
 			Seconds: int(now.Sub(r.queuedAt).Seconds()), Urgent: r.urgent})
 	}
@@ -530,6 +544,10 @@ func (h *Hub) overviewLocked(now time.Time, names []string) []byte {
 	}
 	return encode(of)
 }
+
+// overviewWaiting is how many waiting chats the overview lists; it counts
+// them all in "waiting".
+const overviewWaiting = 50
 
 // Status is what anyone may know about the service right now.
 type Status struct {

@@ -31,8 +31,8 @@ func (h *Hub) ServeParent(w http.ResponseWriter, r *http.Request) {
 		return // Accept has answered the request
 	}
 	ws.SetReadLimit(hardReadLimit)
-	c := newConn(ws, h.m)
-	go c.run(h.ctx, h.opts.PingInterval)
+	c := newConn(h.ctx, ws, h.m)
+	c.startPings(h.opts.PingInterval)
 	h.m.connections.WithLabelValues("parent").Inc()
 	defer h.m.connections.WithLabelValues("parent").Dec()
 
@@ -66,6 +66,7 @@ func (h *Hub) ServeParent(w http.ResponseWriter, r *http.Request) {
 			}
 			h.refuseTo(c, lang, fe)
 		}
+		c.drainLater()
 		if after != nil {
 			after()
 		}
@@ -115,10 +116,10 @@ func (h *Hub) parentFrame(c *conn, p *parent, f inFrame, received time.Time) (*p
 		h.m.messages.WithLabelValues("parent").Inc()
 		out := encode(msgFrame{Type: "msg", Chat: r.id, From: "parent", Text: f.Text})
 		if co := r.counselor; co.conn != nil {
-			co.conn.pushMsg(outMsg{frame: out, sent: received})
+			co.conn.pushLater(outMsg{frame: out, sent: received}, &c.later)
 		}
 		r.toFollowers(out)
-		c.push(encode(msgFrame{Type: "msg", From: "parent", Text: f.Text, ID: f.ID}))
+		c.pushLater(outMsg{frame: encode(msgFrame{Type: "msg", From: "parent", Text: f.Text, ID: f.ID})}, &c.later)
 	case "typing":
 		if r := p.room; r.state == active && r.counselor.conn != nil && p.typing.Allow() {
 			r.counselor.conn.push(encode(typingFrame{Type: "typing", Chat: r.id}))
