@@ -6,6 +6,12 @@
  * Privacy: the widget sets no cookie and stores nothing but the newest resume
  * token, in sessionStorage under "parentline.resume". All its DOM lives in
  * #parentline-widget; every class starts with "pl-".
+ *
+ * Launcher: /api/status says "launcher":"always" (the chat launcher is always
+ * shown) or "staffed": while nobody is on duty the widget shows no way to start
+ * a chat, only a small "the chat is closed" button that opens the opening hours
+ * and the other ways to get help, and it asks /api/status again now and then
+ * until someone is. A parent with a chat running always gets the launcher.
  */
 (function () {
   'use strict';
@@ -19,6 +25,11 @@
   const TYPING_SEND_MS = 2000;
   const TYPING_SHOW_MS = 4000;
   const RESUME_WINDOW_MS = 120000;
+  const STATUS_POLL_MS = 30000;      // re-ask /api/status this often while nobody is on duty ("staffed" mode)
+  const STATUS_POLL_MAX_MS = 300000; // … backing off to this after failed fetches
+  const STATUS_GAP_MS = 2000;        // at least this long between fetches on focus or visibility
+  const STATUS_TIMEOUT_MS = 10000;   // a status fetch that takes longer is given up
+  const FIRST_STATUS_MS = 3000;      // show the launcher after this long if the first status has not come
 
   /** The tag that loaded us; currentScript works for classic (also deferred) scripts. */
   const SCRIPT = document.currentScript ||
@@ -35,7 +46,7 @@
       exit: 'Lämna sidan snabbt',
       smallprint: 'Snabbt ut: tryck Esc två gånger eller använd knappen ”Lämna sidan snabbt”. Då stängs chatten och du kommer till en neutral sida.',
       anonTitle: 'Du är anonym',
-      anon: 'Du är anonym. Du behöver inte berätta vem du är eller lämna några uppgifter. Chatten sparas inte – vi räknar bara anonymt vilka ämnen föräldrar frågar om. Om du berättar vem du är och vi blir oroliga för att ett barn far illa, är vi enligt lag skyldiga att göra en orosanmälan till socialtjänsten.',
+      anon: 'Du är anonym. Du behöver inte berätta vem du är eller lämna några uppgifter. Chatten sparas inte – vi räknar bara anonymt vilka ämnen föräldrar frågar om. En arbetsledare kan läsa med i chatten för att hålla kvaliteten på rådgivningen uppe. Om du berättar vem du är och vi blir oroliga för att ett barn far illa, är vi enligt lag skyldiga att göra en orosanmälan till socialtjänsten.',
       audience: 'Vilken del gäller din fråga?', young: 'Yngre barn', teen: 'Äldre barn och tonåringar',
       start: 'Starta chatten',
       firstLabel: 'Vad vill du prata om?', firstOptional: '(frivilligt)',
@@ -47,6 +58,8 @@
       statusOpen: 'Chatten är öppen. Välkommen att skriva till oss!',
       statusUnstaffed: 'Ingen rådgivare är ledig just nu. Du kan ställa dig i kö ändå, eller vända dig till någon av kontakterna nedan.',
       statusClosed: 'Chatten är stängd just nu.',
+      closedBtn: 'Chatten är stängd just nu',
+      closedUnstaffed: 'Ingen rådgivare är ledig just nu, så det går inte att chatta. Försök gärna igen senare, eller vänd dig till någon av kontakterna nedan.',
       statusFailed: 'Vi kunde inte hämta chattens öppettider just nu. Du kan ändå försöka starta chatten.',
       hours: 'Öppettider', nextOpen: (d) => 'Chatten öppnar igen ' + d + '.',
       contacts: 'Behöver du prata med någon nu?', everyDay: 'alla dagar', allDay: 'dygnet runt',
@@ -114,7 +127,7 @@
       exit: 'Leave this page quickly',
       smallprint: 'Quick exit: press Esc twice or use the “Leave this page quickly” button. The chat closes and you are taken to a neutral page.',
       anonTitle: 'You are anonymous',
-      anon: 'You are anonymous. You do not have to say who you are or give any details. The chat is not saved – we only count, anonymously, which topics parents ask about. If you tell us who you are and we become worried that a child is being harmed, the law requires us to report our concern to social services.',
+      anon: 'You are anonymous. You do not have to say who you are or give any details. The chat is not saved – we only count, anonymously, which topics parents ask about. A supervisor may read along in the chat to keep the quality of the counselling up. If you tell us who you are and we become worried that a child is being harmed, the law requires us to report our concern to social services.',
       audience: 'Which part is your question about?', young: 'Younger children',
       teen: 'Older children and teenagers', start: 'Start the chat',
       firstLabel: 'What would you like to talk about?', firstOptional: '(optional)',
@@ -126,6 +139,8 @@
       statusOpen: 'The chat is open. You are welcome to write to us!',
       statusUnstaffed: 'No counsellor is free right now. You can still join the queue, or contact one of the services below.',
       statusClosed: 'The chat is closed right now.',
+      closedBtn: 'The chat is closed right now',
+      closedUnstaffed: 'No counsellor is free right now, so the chat is not available. Please try again later, or contact one of the services below.',
       statusFailed: 'We could not fetch the chat’s opening hours right now. You can still try to start the chat.',
       hours: 'Opening hours', nextOpen: (d) => 'The chat opens again ' + d + '.',
       contacts: 'Do you need to talk to someone now?', everyDay: 'every day', allDay: 'around the clock',
@@ -197,6 +212,10 @@
     phase: 'intro', conn: 'idle', panelOpen: false, status: null, statusState: 'none',
     position: 0, staffed: true, eta: null, counselor: '', endReason: '', unread: 0,
     lastTypingSent: 0, dropSince: 0, attempt: 0, seq: 0, chatLang: '',
+    /** The launcher mode from the last status read ('' = not known yet), whether the first
+     *  status has come (or been waited for long enough), the closed card's disclosure,
+     *  and how many background fetches in a row failed (the poll backs off). */
+    mode: '', statusSettled: false, closedOpen: false, statusFails: 0,
     /** An open consent request: {id, stage: 'ask' | 'accepting' | 'declining' | 'receipt'}, or null. */
     consent: null,
   };
@@ -205,6 +224,11 @@
   let reconnectTimer = 0;
   let typingTimer = 0;
   let lastEscape = 0;
+  let statusFetch = null; // the /api/status fetch in flight, shared by every caller
+  let statusFg = false;   // someone who shows its failure waits for that fetch
+  let statusAt = 0;       // when the last fetch started
+  let pollTimer = 0;
+  let wakeTimer = 0;
   const pending = new Map(); // client id -> bubble element
   const ui = {};
 
@@ -283,7 +307,20 @@
     ui.launcher = h('button', {
       type: 'button', id: 'pl-launcher', class: 'pl-launcher', 'aria-expanded': 'false', 'aria-controls': 'pl-panel',
     }, [h('span', { class: 'pl-launcher-icon', 'aria-hidden': 'true' }), ui.launcherText, ui.badge]);
-    ui.dock = h('div', { class: 'pl-dock' }, [ui.exit, ui.launcher]);
+    // "staffed" mode while nobody is on duty: a small disclosure with the hours and contacts.
+    ui.closedBtn = h('button', {
+      type: 'button', id: 'pl-closed-btn', class: 'pl-closedbtn', 'aria-expanded': 'false',
+      'aria-controls': 'pl-closed-panel', hidden: true,
+    }, [h('span', { class: 'pl-closed-icon', 'aria-hidden': 'true' }), h('span', { t: 'closedBtn' })]);
+    ui.closedLang = h('button', { type: 'button', id: 'pl-closed-lang', class: 'pl-btn pl-closed-lang' });
+    ui.closedInfo = h('div', { id: 'pl-closed-info', class: 'pl-closed-info' });
+    ui.closedPanel = h('div', {
+      id: 'pl-closed-panel', class: 'pl-closedpanel', role: 'group', 'aria-labelledby': 'pl-closed-title', hidden: true,
+    }, [
+      h('div', { class: 'pl-closed-head' }, [h('h2', { id: 'pl-closed-title', class: 'pl-closed-title', t: 'title' }), ui.closedLang]),
+      ui.closedInfo,
+    ]);
+    ui.dock = h('div', { class: 'pl-dock' }, [ui.exit, ui.closedBtn, ui.launcher, ui.closedPanel]);
 
     ui.title = h('h2', { id: 'pl-title', class: 'pl-title', tabindex: '-1', t: 'title' });
     ui.lang = h('button', { type: 'button', id: 'pl-lang', class: 'pl-hbtn' });
@@ -466,6 +503,10 @@
 
   function wire() {
     ui.launcher.addEventListener('click', () => openPanel(true));
+    ui.closedBtn.addEventListener('click', () => setClosedOpen(!st.closedOpen));
+    ui.closedLang.addEventListener('click', () => setLang(lang === 'sv' ? 'en' : 'sv'));
+    document.addEventListener('visibilitychange', onWake);
+    window.addEventListener('focus', onWake);
     ui.min.addEventListener('click', closePanel);
     ui.exit.addEventListener('click', quickExit);
     ui.lang.addEventListener('click', () => setLang(lang === 'sv' ? 'en' : 'sv'));
@@ -520,6 +561,7 @@
   /** Opens the chat panel; focus moves into it. */
   function openPanel(focus) {
     st.panelOpen = true;
+    st.closedOpen = false;
     st.unread = 0;
     ui.exitSlot.append(ui.exit);
     show(ui.panel, true);
@@ -530,7 +572,7 @@
     if (focus) focusPhase();
   }
 
-  /** Closes the panel back to the launcher and returns focus to it. */
+  /** Closes the panel back to the launcher (or the closed card) and returns focus there. */
   function closePanel() {
     st.panelOpen = false;
     ui.dock.prepend(ui.exit);
@@ -538,7 +580,15 @@
     show(ui.dock, true);
     ui.launcher.setAttribute('aria-expanded', 'false');
     render();
-    ui.launcher.focus();
+    (ui.launcher.hidden ? ui.closedBtn : ui.launcher).focus();
+  }
+
+  /** Opens or closes the closed card's hours and contacts; opening also freshens them. */
+  function setClosedOpen(on, focusButton) {
+    st.closedOpen = on;
+    render();
+    if (focusButton) ui.closedBtn.focus();
+    if (on) refreshStatus(true);
   }
 
   /** Puts focus on the main element of the current phase. */
@@ -594,44 +644,125 @@
       return;
     }
     if (st.panelOpen && (!a || a === document.body || ui.root.contains(a))) { e.preventDefault(); closePanel(); }
+    else if (!st.panelOpen && st.closedOpen && (!a || a === document.body || ui.root.contains(a))) {
+      e.preventDefault();
+      setClosedOpen(false, true);
+    }
   }
 
   // ---- status ----------------------------------------------------------------------
-  /** Fetches /api/status (no cookies) and shows it in the intro. */
-  async function refreshStatus() {
+  /**
+   * Fetches /api/status (no cookies) and shows it. Callers share the fetch in
+   * flight. background: a poll or a wake-up, whose failure keeps the last good
+   * status on screen instead of reporting it.
+   */
+  function refreshStatus(background) {
+    if (!background) statusFg = true;
+    if (statusFetch) return statusFetch;
     if (st.statusState !== 'ok') st.statusState = 'loading';
     renderStatus();
-    try {
-      const res = await fetch(ORIGIN + '/api/status', { credentials: 'omit', cache: 'no-store' });
-      if (!res.ok) throw new Error('status ' + res.status);
-      st.status = await res.json();
+    clearTimeout(pollTimer);
+    pollTimer = 0;
+    statusAt = Date.now();
+    statusFetch = fetchStatus().then((s) => {
+      st.status = s;
       st.statusState = 'ok';
-    } catch (e) {
-      st.statusState = 'failed';
+      st.mode = s.launcher === 'staffed' ? 'staffed' : 'always';
+      st.statusFails = 0;
+    }, () => {
+      st.statusFails++;
+      if (statusFg || st.statusState !== 'ok') st.statusState = 'failed';
+    }).then(() => {
+      statusFetch = null;
+      statusFg = false;
+      st.statusSettled = true;
+      renderStatus();
+      renderQueueNotice();
+      render();
+    });
+    return statusFetch;
+  }
+
+  /** One GET /api/status, given up after STATUS_TIMEOUT_MS. */
+  async function fetchStatus() {
+    const ctl = typeof AbortController === 'function' ? new AbortController() : null;
+    const timer = setTimeout(() => { if (ctl) ctl.abort(); }, STATUS_TIMEOUT_MS);
+    try {
+      const res = await fetch(ORIGIN + '/api/status', { credentials: 'omit', cache: 'no-store', signal: ctl ? ctl.signal : undefined });
+      if (!res.ok) throw new Error('status ' + res.status);
+      const s = await res.json();
+      if (!s || typeof s !== 'object') throw new Error('status: not an object');
+      return s;
+    } finally {
+      clearTimeout(timer);
     }
-    renderStatus();
-    renderQueueNotice();
-    render();
+  }
+
+  /** No chat in this page or in sessionStorage: the parent has not started one. */
+  function noChat() { return st.phase === 'intro' && st.conn === 'idle' && !getToken(); }
+
+  /** "staffed" mode, nobody on duty and no chat running: no chat launcher, the closed card instead. */
+  function gated() {
+    const s = st.status;
+    return st.mode === 'staffed' && st.statusState === 'ok' && !!s && s.staffed === false && noChat();
+  }
+
+  /** While gated and the page is visible, asks /api/status again every STATUS_POLL_MS (backing off on failures). */
+  function updatePolling() {
+    if (!gated() || document.visibilityState === 'hidden') {
+      clearTimeout(pollTimer);
+      pollTimer = 0;
+      return;
+    }
+    if (pollTimer || statusFetch) return;
+    const delay = Math.min(STATUS_POLL_MS * 2 ** st.statusFails, STATUS_POLL_MAX_MS);
+    pollTimer = setTimeout(() => { pollTimer = 0; refreshStatus(true); }, delay);
+  }
+
+  /**
+   * The page became visible or got focus: in "staffed" mode, with no chat
+   * running, the status is asked for again (at most once per STATUS_GAP_MS),
+   * so the launcher comes and goes with the people on duty.
+   */
+  function onWake() {
+    if (document.visibilityState === 'hidden') { updatePolling(); return; }
+    if (st.mode !== 'staffed' || !noChat() || wakeTimer) return;
+    const wait = Math.max(0, statusAt + STATUS_GAP_MS - Date.now());
+    wakeTimer = setTimeout(() => { wakeTimer = 0; refreshStatus(true); }, wait);
   }
 
   function renderStatus() {
     const s = st.status;
+    let parts;
+    if ((st.statusState === 'loading' || st.statusState === 'none') && !s) parts = [h('p', { text: tr('statusLoading') })];
+    else if (st.statusState === 'failed' || !s) parts = [h('p', { text: tr('statusFailed') })];
+    else if (!s.open || s.staffed === false) parts = offDutyParts(s);
+    else parts = [h('p', { text: tr('statusOpen') })];
+    ui.status.className = 'pl-status' + (s && st.statusState === 'ok' && (!s.open || s.staffed === false) ? ' pl-status-warn' : '');
+    replaceIfChanged(ui.status, parts);
+    replaceIfChanged(ui.closedInfo, s ? offDutyParts(s) : []);
+  }
+
+  /** Closed, or nobody free: why, and the hours and other ways to get help (the intro and the closed card). */
+  function offDutyParts(s) {
     const parts = [];
-    if (st.statusState === 'loading' && !s) parts.push(h('p', { text: tr('statusLoading') }));
-    else if (st.statusState === 'failed' || !s) parts.push(h('p', { text: tr('statusFailed') }));
-    else if (!s.open) {
+    if (!s.open) {
       parts.push(h('p', { class: 'pl-strong', text: tr('statusClosed') }));
       const next = formatWhen(s.next_open, s.timezone);
       if (next) parts.push(h('p', { text: tr('nextOpen', next) }));
-      parts.push(...hoursBlock(s.hours), ...contactsBlock(s.contacts));
-    } else if (s.staffed === false) {
-      parts.push(h('p', { class: 'pl-strong', text: tr('statusUnstaffed') }));
-      parts.push(...hoursBlock(s.hours), ...contactsBlock(s.contacts));
     } else {
-      parts.push(h('p', { text: tr('statusOpen') }));
+      parts.push(h('p', { class: 'pl-strong', text: tr(st.mode === 'staffed' ? 'closedUnstaffed' : 'statusUnstaffed') }));
     }
-    ui.status.className = 'pl-status' + (s && st.statusState === 'ok' && (!s.open || s.staffed === false) ? ' pl-status-warn' : '');
-    ui.status.replaceChildren(...parts);
+    return [...parts, ...hoursBlock(s.hours), ...contactsBlock(s.contacts)];
+  }
+
+  /**
+   * Puts nodes into el only when that changes what el shows: a poll must not take
+   * focus out of a link or make a screen reader read the same status again.
+   */
+  function replaceIfChanged(el, nodes) {
+    const next = h('div', {}, nodes);
+    if (next.innerHTML !== el.innerHTML) el.replaceChildren(...next.childNodes);
   }
 
   function renderQueueNotice() {
@@ -727,7 +858,7 @@
     show(ui.chatView, phase === 'chatting' || (phase === 'ended' && ui.log.childElementCount > 0));
     show(ui.endedView, phase === 'ended');
     show(ui.compose, phase === 'chatting');
-    ui.start.disabled = closed || conn === 'connecting';
+    ui.start.disabled = closed || gated() || conn === 'connecting';
 
     const connKey = conn === 'connecting' ? 'connecting' : conn === 'reconnecting' ? 'reconnecting' : '';
     if (connKey) setT(ui.conn, connKey); else { bound.delete(ui.conn); ui.conn.textContent = ''; }
@@ -747,10 +878,35 @@
     setT(ui.launcherText, active ? 'launcherActive' : 'launcher');
     if (st.unread > 0) setT(ui.badge, 'unread', st.unread);
     show(ui.badge, st.unread > 0);
-    setT(ui.lang, 'otherLang');
-    ui.lang.setAttribute('lang', tr('otherLangCode'));
+    for (const b of [ui.lang, ui.closedLang]) {
+      setT(b, 'otherLang');
+      b.setAttribute('lang', tr('otherLangCode'));
+    }
+    renderDock();
     updateCount();
     updateFirstCount();
+    updatePolling();
+  }
+
+  /**
+   * The dock under a closed panel: the quick exit always; the chat launcher, or,
+   * when gated, the closed card. The launcher waits for the first status (or
+   * FIRST_STATUS_MS) so it does not flash up in "staffed" mode. Focus on a control
+   * that goes away moves to the one that takes its place.
+   */
+  function renderDock() {
+    const g = gated();
+    const had = document.activeElement;
+    const inCard = ui.closedBtn.contains(had) || ui.closedPanel.contains(had);
+    const launcher = !g && (st.statusSettled || !noChat());
+    if (!g) st.closedOpen = false;
+    show(ui.launcher, launcher);
+    show(ui.closedBtn, g);
+    show(ui.closedPanel, g && st.closedOpen);
+    ui.closedBtn.setAttribute('aria-expanded', String(g && st.closedOpen));
+    if (st.panelOpen) return;
+    if (inCard && launcher) ui.launcher.focus();
+    else if (had === ui.launcher && g) ui.closedBtn.focus();
   }
 
   /** The first line's counter: always shown, so the limit is known before it is reached. */
@@ -1298,6 +1454,8 @@
     build();
     renderStatus();
     render();
+    refreshStatus(true); // the launcher mode; in "staffed" mode whether anyone is on duty
+    setTimeout(() => { if (!st.statusSettled) { st.statusSettled = true; render(); } }, FIRST_STATUS_MS);
     const href = ORIGIN + '/widget.css';
     const link = h('link', { rel: 'stylesheet', href });
     link.addEventListener('load', ready);
