@@ -323,6 +323,7 @@ func (h *Hub) transferLocked(co *counselor, id, to string) error {
 		return refuse(codeUnavailable, "that colleague cannot take the chat now")
 	}
 	co.release(r)
+	r.counselor = nil // the follower list below goes to the new holder only
 	co.conn.push(encode(reasonFrame{Type: "chat_ended", Chat: r.id, Reason: "transferred"}))
 	h.unfollowLocked(target, r)
 	h.handOverLocked(r, target, co.Name)

@@ -72,6 +72,7 @@ func (h *Hub) takeOverLocked(co *counselor, id string) (func(), error) {
 		}
 		from := r.counselor
 		from.release(r)
+		r.counselor = nil // the follower list below goes to the new holder only
 		if from.conn != nil {
 			from.conn.push(encode(reasonFrame{Type: "chat_ended", Chat: r.id, Reason: "taken_over"}))
 		}

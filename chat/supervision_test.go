@@ -102,6 +102,7 @@ func TestSupervision_FollowHintTakeOver(t *testing.T) {
 	if m := anna.expectWhere("chat_ended", func(map[string]any) bool { return true }); m["reason"] != "taken_over" || m["chat"] != id {
 		t.Fatalf("previous holder got %v", m)
 	}
+	anna.quiet("followers", 100*time.Millisecond) // no longer hers: no word of who follows it
 	started := sara.expectWhere("chat_started", func(map[string]any) bool { return true })
 	if started["transferred_from"] != "Anna" {
 		t.Fatalf("chat_started = %v", started)
