@@ -125,7 +125,7 @@ const DICT = withStaffTexts({
     approvedNoRef: 'Godkänd och skickad till socialtjänsten.',
     rejected: 'Anmälan är skickad tillbaka till den som skrev den.',
     actionFailed: 'Det gick inte. Försök igen.', working: 'Arbetar…',
-    caseNoticesTitle: 'Besked om ärenden',
+    caseNoticesTitle: 'Besked',
     case_new: (ref) => `Ärende ${ref} är registrerat.`,
     case_received: (ref) => `Ärende ${ref} har tagits emot av socialtjänsten.`,
     case_forwarded: (ref) => `Ärende ${ref} har skickats vidare av socialtjänsten.`,
@@ -142,8 +142,57 @@ const DICT = withStaffTexts({
     firstLine: 'Förälderns första rad: ', annUrgentQueue: (aud, r) => `Akut: en förälder väntar i kön, ${aud}. ${r}`,
     notesTitle: 'Interna anteckningar (syns aldrig för föräldern)', notesEmpty: 'Inga anteckningar ännu.',
     noteLabel: 'Ny anteckning',
-    noteHint: 'Bara personal som har chatten ser anteckningarna. De försvinner med chatten.',
+    noteHint: 'Bara personal som har eller följer chatten ser anteckningarna. De försvinner med chatten.',
     noteAdd: 'Lägg till anteckning', noteBy: (n) => `${n}: `, noteTooLong: `Anteckningen är för lång (högst ${MAX_CHARS} tecken).`,
+    // supervision: following a colleague's chat, hints, take-over
+    ovFollowers: 'Följs av', ovAction: 'Åtgärd', ovToday: 'I dag', ovDebrief: 'I avlastning',
+    follow: 'Följ', followShow: 'Visa',
+    followLabel: (co, aud) => `Följ chatten hos ${co}: ${aud}`,
+    followShowLabel: (co, aud) => `Visa chatten hos ${co} som du följer: ${aud}`,
+    followTitle: 'Chattar du följer',
+    followIntro: 'Du läser med i tysthet. Föräldern kan inte se att du följer en chatt; rådgivaren som har chatten ser det.',
+    followEmpty: 'Du följer ingen chatt. Välj Följ vid en pågående chatt i översikten.',
+    followHeading: (co, p) => `${co} chattar med ${p}`,
+    followInvisible: (co) => `Föräldern kan inte se dig och får inte veta att du följer chatten. ${co} ser att du följer.`,
+    followParentGone: 'Föräldern har lämnat chatten.', saysCounselor: (n) => `${n}: `,
+    followNotesTitle: 'Tips och anteckningar (syns aldrig för föräldern)',
+    hintFrom: (n) => `Tips från ${n}: `, newHint: 'Nytt tips',
+    hintLabel: (co) => `Tips till ${co}`,
+    hintHelp: 'Tipset syns bara för rådgivaren och andra som följer chatten – aldrig för föräldern.',
+    hintSend: 'Skicka tips till rådgivaren', hintEmpty: 'Skriv ett tips först.', noteEmpty: 'Skriv en anteckning först.',
+    hintTooLong: `Tipset är för långt (högst ${MAX_CHARS} tecken).`,
+    unfollow: 'Sluta följa', unfollowLabel: (co, p) => `Sluta följa chatten mellan ${co} och ${p}`,
+    takeOver: 'Ta över chatten', takeOverLabel: (co, p) => `Ta över chatten mellan ${co} och ${p}`,
+    takeOverText: (me, co) => `Föräldern får se att en ny rådgivare, ${me}, tar över chatten. ${co} lämnar chatten och får veta att du har tagit över.`,
+    takeOverConfirm: 'Ja, ta över chatten', takingOver: 'Tar över…',
+    followEnded_unfollowed: (co, p) => `Du följer inte längre chatten mellan ${co} och ${p}.`,
+    followEnded_closed: (co, p) => `Chatten mellan ${co} och ${p} är avslutad.`,
+    followEnded_taken_over: (co, p) => `Chatten mellan ${co} och ${p} har tagits över av en annan arbetsledare.`,
+    followEnded_requeued: (co, p) => `Chatten med ${p} har gått tillbaka till kön, eftersom ${co} tappade anslutningen.`,
+    followEnded_other: (co, p) => `Du följer inte längre chatten mellan ${co} och ${p}.`,
+    annFollowing: (co, p) => `Du följer nu chatten mellan ${co} och ${p}.`,
+    annFollowMoved: (co, p) => `Chatten med ${p} har förts över till ${co}. Du följer den fortfarande.`,
+    followersNote: (names) => `${names} följer chatten`,
+    annFollowers: (names, p) => `${names} följer nu chatten med ${p}.`,
+    annHint: (from, p, text) => `Tips från ${from} i chatten med ${p}: ${text}`,
+    noticeTakenOver: (p) => `En arbetsledare har tagit över chatten med ${p}. Föräldern chattar nu med arbetsledaren.`,
+    // wellbeing
+    debrief: 'Avlastning', debriefHint: 'Under avlastning får du inga nya chattar.',
+    debriefState: 'I avlastning – tar inte emot chattar', today: (n, cap) => `Chattar i dag: ${n} av ${cap}`,
+    takeNoteDebrief: 'Du är i avlastning och tar inte emot chattar. Slå av Avlastning när du är redo igen.',
+    takeNoteCap: (cap) => `Du har tagit ${cap} chattar i dag, så många som du får. Tack för i dag!`,
+    closeHeavy: 'Det här var ett tungt samtal (föreslå paus)',
+    breakTitle: 'Dags för en paus?',
+    breakConcern: 'Det där var ett tungt samtal. Ta gärna en stund för dig själv innan nästa chatt – och prata med en kollega eller arbetsledare om du vill.',
+    breakLong: (m) => `Du har chattat i ${m} minuter i sträck. Ta gärna en paus innan nästa chatt, sträck på dig och drick lite vatten.`,
+    breakInDebrief: 'Du är i avlastning och får inga nya chattar.',
+    breakDebrief: 'Gå till avlastning (debrief)',
+    wellbeingConcern: (n) => `${n} kan behöva en paus efter ett tungt samtal.`,
+    wellbeingLong: (n) => `${n} kan behöva en paus efter ett långt samtal.`,
+    colleagueDebrief: (name) => `${name} (i avlastning)`,
+    err_in_debrief: 'Du är i avlastning och tar inte emot chattar. Slå av Avlastning för att ta en chatt.',
+    err_daily_cap: 'Du har tagit så många chattar i dag som du får.',
+    err_store_failed: 'Det gick inte att spara. Inget har gjorts – försök igen.',
   },
   en: {
     docTitle: 'Parent chat – console', brand: 'Parent chat – console',
@@ -256,7 +305,7 @@ const DICT = withStaffTexts({
     approvedNoRef: 'Approved and sent to social services.',
     rejected: 'The report has been sent back to its author.',
     actionFailed: 'That did not work. Please try again.', working: 'Working…',
-    caseNoticesTitle: 'News about cases',
+    caseNoticesTitle: 'Notices',
     case_new: (ref) => `Case ${ref} is registered.`,
     case_received: (ref) => `Case ${ref} has been received by social services.`,
     case_forwarded: (ref) => `Case ${ref} has been forwarded by social services.`,
@@ -272,8 +321,55 @@ const DICT = withStaffTexts({
     firstLine: 'The parent’s first line: ', annUrgentQueue: (aud, r) => `Urgent: a parent is waiting in the queue, ${aud}. ${r}`,
     notesTitle: 'Internal notes (never shown to the parent)', notesEmpty: 'No notes yet.',
     noteLabel: 'New note',
-    noteHint: 'Only staff who hold the chat see the notes. They are gone with the chat.',
+    noteHint: 'Only staff who hold or follow the chat see the notes. They are gone with the chat.',
     noteAdd: 'Add note', noteBy: (n) => `${n}: `, noteTooLong: `The note is too long (at most ${MAX_CHARS} characters).`,
+    ovFollowers: 'Followed by', ovAction: 'Action', ovToday: 'Today', ovDebrief: 'In debrief',
+    follow: 'Follow', followShow: 'Show',
+    followLabel: (co, aud) => `Follow the chat held by ${co}: ${aud}`,
+    followShowLabel: (co, aud) => `Show the chat held by ${co} that you follow: ${aud}`,
+    followTitle: 'Chats you follow',
+    followIntro: 'You read along silently. The parent cannot see that you follow a chat; the counsellor holding it can.',
+    followEmpty: 'You follow no chat. Choose Follow beside a live chat in the overview.',
+    followHeading: (co, p) => `${co} chatting with ${p}`,
+    followInvisible: (co) => `The parent cannot see you and is not told that you follow the chat. ${co} can see that you follow.`,
+    followParentGone: 'The parent has left the chat.', saysCounselor: (n) => `${n}: `,
+    followNotesTitle: 'Hints and notes (never shown to the parent)',
+    hintFrom: (n) => `Hint from ${n}: `, newHint: 'New hint',
+    hintLabel: (co) => `Hint for ${co}`,
+    hintHelp: 'Only the counsellor and others following the chat see the hint – never the parent.',
+    hintSend: 'Send hint to the counsellor', hintEmpty: 'Write a hint first.', noteEmpty: 'Write a note first.',
+    hintTooLong: `The hint is too long (at most ${MAX_CHARS} characters).`,
+    unfollow: 'Stop following', unfollowLabel: (co, p) => `Stop following the chat between ${co} and ${p}`,
+    takeOver: 'Take over the chat', takeOverLabel: (co, p) => `Take over the chat between ${co} and ${p}`,
+    takeOverText: (me, co) => `The parent will see that a new counsellor, ${me}, takes over the chat. ${co} leaves the chat and is told that you took over.`,
+    takeOverConfirm: 'Yes, take over the chat', takingOver: 'Taking over…',
+    followEnded_unfollowed: (co, p) => `You no longer follow the chat between ${co} and ${p}.`,
+    followEnded_closed: (co, p) => `The chat between ${co} and ${p} has been closed.`,
+    followEnded_taken_over: (co, p) => `The chat between ${co} and ${p} was taken over by another supervisor.`,
+    followEnded_requeued: (co, p) => `The chat with ${p} went back to the queue because ${co} lost the connection.`,
+    followEnded_other: (co, p) => `You no longer follow the chat between ${co} and ${p}.`,
+    annFollowing: (co, p) => `You now follow the chat between ${co} and ${p}.`,
+    annFollowMoved: (co, p) => `The chat with ${p} was transferred to ${co}. You still follow it.`,
+    followersNote: (names, n) => `${names} ${n === 1 ? 'is' : 'are'} following the chat`,
+    annFollowers: (names, p, n) => `${names} ${n === 1 ? 'is' : 'are'} now following the chat with ${p}.`,
+    annHint: (from, p, text) => `Hint from ${from} in the chat with ${p}: ${text}`,
+    noticeTakenOver: (p) => `A supervisor has taken over the chat with ${p}. The parent now chats with the supervisor.`,
+    debrief: 'Debrief', debriefHint: 'While in debrief you get no new chats.',
+    debriefState: 'In debrief – not taking chats', today: (n, cap) => `Chats today: ${n} of ${cap}`,
+    takeNoteDebrief: 'You are in debrief and not taking chats. Switch Debrief off when you are ready again.',
+    takeNoteCap: (cap) => `You have taken ${cap} chats today, as many as you may. Thank you for today!`,
+    closeHeavy: 'This was a heavy conversation (suggest a break)',
+    breakTitle: 'Time for a break?',
+    breakConcern: 'That was a heavy conversation. Take a moment for yourself before the next chat – and talk to a colleague or a supervisor if you like.',
+    breakLong: (m) => `You have been chatting for ${m} minutes in a row. Take a break before the next chat, stretch and have some water.`,
+    breakInDebrief: 'You are in debrief and get no new chats.',
+    breakDebrief: 'Go to debrief',
+    wellbeingConcern: (n) => `${n} may need a break after a heavy conversation.`,
+    wellbeingLong: (n) => `${n} may need a break after a long conversation.`,
+    colleagueDebrief: (name) => `${name} (in debrief)`,
+    err_in_debrief: 'You are in debrief and not taking chats. Switch Debrief off to take a chat.',
+    err_daily_cap: 'You have taken as many chats today as you may.',
+    err_store_failed: 'It could not be saved. Nothing was done – please try again.',
   },
 });
 
@@ -296,6 +392,11 @@ const S = {
   pending: [], pendingTimer: 0, pendingLoaded: false, pendingBusy: new Set(),
   notices: [],         // case notices: {id, text: () => string}
   noticeSeq: 0,
+  myName: '',
+  // supervision: id -> followed chat, see following(); never a chat in S.chats
+  follows: new Map(), followPending: '', takeOverPending: '', followStatus: null,
+  // wellbeing
+  debrief: false, today: 0, dailyCap: 0, breakInfo: null, // breakInfo: {reason, minutes}
 };
 
 /** Translates key in the console language; function entries get args. */
@@ -325,6 +426,7 @@ function applyLang() {
 
 function setLang(l) {
   lang = l;
+  for (const w of S.follows.values()) w.rebuild = true; // the transcripts' speaker labels
   applyLang();
   if (!$('close-form').hidden) loadTopics(true);
   if (!$('concern-panel').hidden) loadGuidance();
@@ -399,10 +501,16 @@ function resetSession() {
   Object.assign(S, {
     me: null, supervisor: false, available: false, load: { chats: 0, max: 0 }, queue: [], selected: null,
     colleagues: [], overview: null, acceptPending: false, consentSent: null, reportBusy: false,
-    pending: [], pendingLoaded: false, notices: [],
+    pending: [], pendingLoaded: false, notices: [], myName: '',
+    followPending: '', takeOverPending: '', followStatus: null,
+    debrief: false, today: 0, dailyCap: 0, breakInfo: null,
   });
   S.queueSeen.clear();
   S.chats.clear();
+  S.follows.clear();
+  $('follow-list').replaceChildren();
+  renderBreak();
+  renderNotices();
   S.pendingBusy.clear();
   $('pending-list').replaceChildren();
   closeConcern(false);
@@ -480,10 +588,11 @@ const handlers = {
     setConn('');
     S.available = !!f.available;
     S.load = { chats: S.chats.size, max: Number(f.max_chats) || S.load.max };
-    if (f.name) $('me-name').textContent = f.name;
+    if (f.name) { $('me-name').textContent = f.name; S.myName = String(f.name); }
     if (f.supervisor) { S.supervisor = true; startPendingPolling(); }
-    // Chats we hold are announced again now; those that are not have been lost.
+    // Chats we hold or follow are announced again now; those that are not have been lost.
     for (const c of S.chats.values()) c.stale = true;
+    for (const w of S.follows.values()) w.stale = true;
     clearTimeout(S.staleTimer);
     S.staleTimer = setTimeout(dropStale, STALE_AFTER_READY_MS);
     renderAll();
@@ -505,10 +614,12 @@ const handlers = {
   },
   chat_started(f) {
     const id = String(f.chat);
+    // A chat we followed and now hold (taken over, or transferred to us): the follow view goes.
+    if (S.follows.has(id)) removeFollow(id, null);
     let c = S.chats.get(id);
     const known = !!c;
     if (!c) {
-      c = { id, messages: [], notes: [], unread: 0, isNew: true, state: 'active', typingUntil: 0, draft: '', noteDraft: '', noteSent: '', concern: newConcern() };
+      c = { id, messages: [], notes: [], followers: [], unread: 0, newHint: false, isNew: true, state: 'active', typingUntil: 0, draft: '', noteDraft: '', noteSent: '', concern: newConcern() };
       S.chats.set(id, c);
     }
     Object.assign(c, {
@@ -525,29 +636,33 @@ const handlers = {
     if (f.parent_gone) c.state = 'left';
     if (!known) {
       announce(f.transferred_from ? t('annTransferred', c.parent, c.transferredFrom) : t('annNewChat', c.parent, audienceLabel(c.audience)));
-      if (S.acceptPending || !S.selected) {
-        const focusReply = S.acceptPending;
+      const tookOver = S.takeOverPending === id;
+      if (tookOver) S.takeOverPending = '';
+      if (S.acceptPending || tookOver || !S.selected) {
+        const focusReply = S.acceptPending || tookOver;
         S.acceptPending = false;
         select(id, focusReply);
+        renderOverview();
         return;
       }
     }
     renderChats();
     if (S.selected === id) renderChat();
+    if (!known) renderOverview();
   },
   history(f) {
     const c = S.chats.get(String(f.chat));
-    if (!c) return;
+    if (!c) { followHistory(f); return; }
     const msgs = Array.isArray(f.messages) ? f.messages : [];
     const notes = c.messages.filter((m) => m.from === 'system');
     c.messages = msgs.map((m) => ({ from: m.from === 'counselor' ? 'counselor' : 'parent', text: String(m.text || '') }))
       .concat(notes);
-    if (Array.isArray(f.notes)) c.notes = f.notes.map((n) => ({ from: String(n.from || ''), text: String(n.text || '') }));
+    if (Array.isArray(f.notes)) c.notes = f.notes.map(noteOf);
     if (S.selected === c.id) { renderTranscript(); renderNotes(); }
   },
   msg(f) {
     const c = S.chats.get(String(f.chat));
-    if (!c) return;
+    if (!c) { followMsg(f); return; }
     const text = String(f.text || '');
     if (f.from === 'counselor') {
       const mine = f.id !== undefined && c.messages.find((m) => m.pending && m.id === String(f.id));
@@ -574,7 +689,13 @@ const handlers = {
   },
   chat_ended(f) {
     const c = S.chats.get(String(f.chat));
-    if (!c) return;
+    if (!c) { followEnded(f); return; }
+    if (f.reason === 'taken_over') {
+      const who = c.parent;
+      removeChat(c.id);
+      addNotice(() => t('noticeTakenOver', who));
+      return;
+    }
     if (f.reason === 'closed' || f.reason === 'transferred') {
       announce(t(f.reason === 'closed' ? 'annClosed' : 'annTransferredAway', c.parent));
       removeChat(c.id);
@@ -591,11 +712,57 @@ const handlers = {
   status(f) {
     S.available = !!f.available;
     S.load = { chats: Number(f.chats) || 0, max: Number(f.max_chats) || S.load.max };
+    S.debrief = f.debrief === true;
+    S.today = Number(f.today) || 0;
+    S.dailyCap = Number(f.daily_cap) || 0;
     renderHeader();
+    renderControls();
+    renderBreak();
   },
   colleagues(f) {
     S.colleagues = Array.isArray(f.counselors) ? f.counselors : [];
     renderTransfer();
+  },
+  following(f) { onFollowing(f); },
+  follow_ended(f) {
+    const id = String(f.chat || '');
+    const w = S.follows.get(id);
+    if (!w) return;
+    const reason = ['unfollowed', 'closed', 'taken_over', 'requeued'].includes(f.reason) ? f.reason : 'other';
+    const co = w.counselor;
+    const p = w.parent;
+    removeFollow(id, () => t('followEnded_' + reason, co, p));
+  },
+  followers(f) {
+    const c = S.chats.get(String(f.chat));
+    if (!c) return;
+    const names = Array.isArray(f.names) ? f.names.map(String) : [];
+    const added = names.filter((n) => !c.followers.includes(n));
+    c.followers = names;
+    if (added.length) announce(t('annFollowers', listOf(added), c.parent, added.length));
+    if (S.selected === c.id) renderFollowers(c);
+  },
+  hint(f) {
+    const id = String(f.chat);
+    const c = S.chats.get(id);
+    if (!c) { followNote(f, 'hint'); return; }
+    const n = { from: String(f.from || ''), text: String(f.text || ''), kind: 'hint' };
+    c.notes.push(n);
+    if (S.selected === c.id) renderNotes();
+    else { c.newHint = true; renderChats(); }
+    announce(t('annHint', n.from, c.parent, n.text));
+  },
+  break_suggested(f) {
+    const reason = f.reason === 'long' ? 'long' : 'concern';
+    S.breakInfo = { reason, minutes: Math.max(0, Number(f.minutes) || 0) };
+    renderBreak();
+    announce(t('breakTitle') + ' ' + breakText());
+  },
+  wellbeing(f) {
+    const name = String(f.counselor || '');
+    if (!name) return;
+    const long = f.reason === 'long';
+    addNotice(() => t(long ? 'wellbeingLong' : 'wellbeingConcern', name));
   },
   overview(f) {
     S.supervisor = true;
@@ -605,9 +772,9 @@ const handlers = {
   },
   note(f) {
     const c = S.chats.get(String(f.chat));
-    if (!c) return;
+    if (!c) { followNote(f, ''); return; }
     const text = String(f.text || '');
-    c.notes.push({ from: String(f.from || ''), text });
+    c.notes.push({ from: String(f.from || ''), text, kind: '' });
     if (c.noteSent && c.noteSent === text) {
       c.noteSent = '';
       c.noteDraft = '';
@@ -638,7 +805,13 @@ const handlers = {
     if (consentRefused(f)) return;
     showErrorFrame(f);
     const code = String(f.code || '');
-    if (['queue_empty', 'taken', 'at_capacity'].includes(code)) S.acceptPending = false;
+    if (['queue_empty', 'taken', 'at_capacity', 'in_debrief', 'daily_cap'].includes(code)) S.acceptPending = false;
+    if (['taken', 'store_failed', 'bad_state', 'not_your_chat'].includes(code)) {
+      S.followPending = '';
+      const w = S.follows.get(S.takeOverPending);
+      S.takeOverPending = '';
+      if (w && w.takingOver) { w.takingOver = false; renderFollows(); }
+    }
     if (['too_fast', 'too_large', 'empty'].includes(code)) failOldestPending();
     if (code === 'no_topic' || code === 'not_your_chat' || code === 'bad_request') {
       for (const c of S.chats.values()) if (c.state === 'closing') c.state = 'left';
@@ -652,6 +825,23 @@ const handlers = {
 function dropStale() {
   for (const c of [...S.chats.values()]) {
     if (c.stale) { announce(t('annGone', c.parent)); removeChat(c.id); }
+  }
+  for (const w of [...S.follows.values()]) {
+    if (w.stale) { const co = w.counselor; const p = w.parent; removeFollow(w.id, () => t('followEnded_other', co, p)); }
+  }
+}
+
+/** A note or hint from a history frame. */
+function noteOf(n) {
+  return { from: String((n && n.from) || ''), text: String((n && n.text) || ''), kind: n && n.kind === 'hint' ? 'hint' : '' };
+}
+
+/** Names as "Sara", "Sara och Bo", "Sara, Bo och Eva" in the console's language. */
+function listOf(names) {
+  try {
+    return new Intl.ListFormat(lang === 'sv' ? 'sv' : 'en', { style: 'long', type: 'conjunction' }).format(names);
+  } catch {
+    return names.join(', ');
   }
 }
 
@@ -699,13 +889,14 @@ function select(id, focusReply) {
   if (S.selected !== id) closeConcern(false);
   S.selected = id;
   const c = S.chats.get(id);
-  if (c) { c.unread = 0; c.isNew = false; }
+  if (c) { c.unread = 0; c.isNew = false; c.newHint = false; }
   $('reply').value = c ? c.draft : '';
   $('note-text').value = c ? c.noteDraft : '';
   S.cannedBase = S.cannedResult = null;
   $('close-form').hidden = true;
   $('close-chat').setAttribute('aria-expanded', 'false');
   for (const box of $('topics').querySelectorAll('input')) box.checked = false;
+  $('close-heavy').checked = false;
   if (c) loadConcernDraft(c);
   renderChats();
   renderChat();
@@ -815,7 +1006,9 @@ function onCloseSubmit(e) {
   const c = S.chats.get(S.selected);
   const topics = [...document.querySelectorAll('#topics input[name="topic"]:checked')].map((i) => i.value);
   if (!c || !topics.length) return;
-  if (!send({ type: 'close', chat: c.id, topics })) return;
+  const frame = { type: 'close', chat: c.id, topics };
+  if ($('close-heavy').checked) frame.concern = true; // a heavy chat: the server suggests a break
+  if (!send(frame)) return;
   c.state = 'closing';
   renderChats();
   renderChat();
@@ -882,9 +1075,11 @@ async function loadCanned(chatLang) {
 
 function renderAll() {
   renderHeader();
+  renderBreak();
   renderQueue();
   renderChats();
   renderChat();
+  renderFollows();
   renderOverview();
   renderPending();
   renderNotices();
@@ -894,8 +1089,45 @@ function renderAll() {
 function renderHeader() {
   const box = $('available');
   box.checked = S.available;
+  $('debrief').checked = S.debrief;
+  $('debrief-state').hidden = !S.debrief;
+  $('debrief-state').textContent = S.debrief ? t('debriefState') : '';
   $('load').textContent = S.load.max ? t('load', S.load.chats, S.load.max) : '';
+  $('today').hidden = !S.dailyCap;
+  $('today').textContent = S.dailyCap ? t('today', S.today, S.dailyCap) : '';
   updateTitle();
+}
+
+/** The break suggestion banner's text in the console's language. */
+function breakText() {
+  const b = S.breakInfo;
+  if (!b) return '';
+  return (b.reason === 'long' ? t('breakLong', b.minutes) : t('breakConcern')) + (S.debrief ? ' ' + t('breakInDebrief') : '');
+}
+
+/** The non-modal break suggestion; it never takes the focus. */
+function renderBreak() {
+  const box = $('break-banner');
+  box.hidden = !S.breakInfo;
+  if (!S.breakInfo) return;
+  $('break-text').textContent = breakText();
+  const btn = $('break-debrief');
+  if (S.debrief && btn === document.activeElement) $('break-close').focus();
+  btn.hidden = S.debrief;
+}
+
+function closeBreak() {
+  const hadFocus = $('break-banner').contains(document.activeElement);
+  S.breakInfo = null;
+  renderBreak();
+  if (hadFocus) $('mychats-title').focus();
+}
+
+function goToDebrief() {
+  if (!send({ type: 'debrief', on: true })) return;
+  S.breakInfo = null;
+  renderBreak();
+  $('debrief').focus();
 }
 
 function updateTitle() {
@@ -998,7 +1230,8 @@ function renderChats() {
     const btn = li.firstChild;
     const sep = () => el('span', { class: 'sr-only', text: ', ' });
     const badge = c.unread ? el('span', { class: 'badge', text: t('unread', c.unread) })
-      : c.isNew ? el('span', { class: 'badge badge-new', text: t('isNew') }) : null;
+      : c.newHint ? el('span', { class: 'badge badge-hint', text: t('newHint') })
+        : c.isNew ? el('span', { class: 'badge badge-new', text: t('isNew') }) : null;
     btn.replaceChildren(...[
       el('span', { class: 'ci-name', text: c.parent }), sep(),
       el('span', { class: 'ci-aud', text: audienceLabel(c.audience) }), sep(),
@@ -1026,6 +1259,7 @@ function renderChat() {
   if (!c) { closeConcern(false); renderControls(); return; }
   $('chat-meta').textContent = t('meta', audienceLabel(c.audience), langLabel(c.lang)) +
     (c.transferredFrom ? t('transferredFrom', c.transferredFrom) : '');
+  renderFollowers(c);
   renderTriage(c);
   const notice = $('chat-notice');
   notice.hidden = c.state === 'active';
@@ -1082,8 +1316,11 @@ function renderTranscript(quiet) {
 
 /** The top of a chat: urgent with its reason, and the parent's first line, when there are any. */
 function renderTriage(c) {
-  const urgent = $('chat-urgent');
-  const first = $('first-line');
+  fillTriage(c, $('chat-triage'), $('chat-urgent'), $('first-line'));
+}
+
+/** Fills a triage block (box, its urgent line and first line) for a held or followed chat c. */
+function fillTriage(c, box, urgent, first) {
   urgent.hidden = !c.urgent;
   urgent.replaceChildren(...(c.urgent ? [
     el('span', { class: 'q-urgent' }, [el('span', { class: 'q-urgent-icon', 'aria-hidden': 'true', text: '!' }), el('span', { text: t('urgent') })]),
@@ -1096,17 +1333,34 @@ function renderTriage(c) {
     el('span', { class: 'first-label', text: t('firstLine') }),
     el('span', { class: 'first-text', text: c.first, lang: c.lang !== lang ? c.lang : null }),
   ] : []));
-  $('chat-triage').hidden = !c.urgent && !c.first;
+  box.hidden = !c.urgent && !c.first;
+}
+
+/** Who follows the selected chat (supervision is open within the team). */
+function renderFollowers(c) {
+  const box = $('chat-followers');
+  const names = c && Array.isArray(c.followers) ? c.followers : [];
+  box.hidden = names.length === 0;
+  box.replaceChildren(...(names.length ? [
+    el('span', { class: 'eye-icon', 'aria-hidden': 'true' }),
+    el('span', { text: t('followersNote', listOf(names), names.length) }),
+  ] : []));
+}
+
+/** One note or hint as a list item; a hint is set apart and says who sent it. */
+function noteItem(n) {
+  const hint = n.kind === 'hint';
+  return el('li', { class: 'note' + (hint ? ' note-hint' : '') }, [
+    n.from ? el('span', { class: 'note-from', text: hint ? t('hintFrom', n.from) : t('noteBy', n.from) }) : null,
+    el('span', { class: 'note-text', text: n.text }),
+  ]);
 }
 
 /** The internal notes of the selected chat: a list apart from the transcript, never sent to the parent. */
 function renderNotes() {
   const c = S.chats.get(S.selected);
   const notes = c ? c.notes : [];
-  $('notes-list').replaceChildren(...notes.map((n) => el('li', { class: 'note' }, [
-    n.from ? el('span', { class: 'note-from', text: t('noteBy', n.from) }) : null,
-    el('span', { class: 'note-text', text: n.text }),
-  ])));
+  $('notes-list').replaceChildren(...notes.map(noteItem));
   $('notes-empty').hidden = notes.length > 0;
 }
 
@@ -1133,14 +1387,17 @@ function renderCanned(failed) {
   if ([...sel.options].some((o) => o.value === keep)) sel.value = keep;
 }
 
-/** Colleagues who are available and below their maximum. */
+/** Colleagues who are available, not in debrief and below their maximum; those in debrief are shown but not offered. */
 function renderTransfer() {
   const sel = $('transfer-to');
   const keep = sel.value;
-  const fit = S.colleagues.filter((p) => p.available && Number(p.chats) < Number(p.max_chats));
+  const others = S.colleagues.filter((p) => !S.me || String(p.username) !== String(S.me.username));
+  const fit = others.filter((p) => p.available && !p.debrief && Number(p.chats) < Number(p.max_chats));
+  const resting = others.filter((p) => p.debrief);
   sel.replaceChildren(
     el('option', { value: '', text: t(fit.length ? 'transferPick' : 'transferNone') }),
     ...fit.map((p) => el('option', { value: String(p.username), text: t('colleague', p.name || p.username, p.chats, p.max_chats) })),
+    ...resting.map((p) => el('option', { value: '', disabled: true, text: t('colleagueDebrief', p.name || p.username) })),
   );
   if (fit.some((p) => String(p.username) === keep)) sel.value = keep;
   renderControls();
@@ -1152,7 +1409,14 @@ function renderControls() {
   const c = S.chats.get(S.selected);
   const live = !!c && c.state === 'active';
   const online = isOpen();
-  $('take-next').disabled = S.queue.length === 0;
+  const resting = restingReason();
+  $('take-next').disabled = S.queue.length === 0 || !!resting;
+  for (const b of document.querySelectorAll('#queue .q-take')) b.disabled = !!resting;
+  const note = $('take-note');
+  const noteText = resting === 'debrief' ? t('takeNoteDebrief') : resting === 'cap' ? t('takeNoteCap', S.dailyCap) : '';
+  note.hidden = !noteText;
+  if (note.textContent !== noteText) note.textContent = noteText;
+  $('debrief').disabled = !online;
   $('reply').disabled = !live;
   $('send').disabled = !live || !online;
   $('canned').disabled = !live;
@@ -1170,34 +1434,341 @@ function renderControls() {
   if (focused && focused.disabled && focused.closest('.chat-pane')) {
     ($('close-chat').disabled ? $('chat-title') : $('close-chat')).focus();
   }
+  if (focused && focused.disabled && focused.closest('#queue')) $('queue-title').focus();
 }
 
-/** Supervisors: every live chat and the counsellors online. */
+/** Why this counsellor takes no chats now: 'debrief', 'cap' (the day's cap is reached) or ''. */
+function restingReason() {
+  if (S.debrief) return 'debrief';
+  if (S.dailyCap > 0 && S.today >= S.dailyCap) return 'cap';
+  return '';
+}
+
+/** Supervisors: every live chat and the counsellors online; colleagues' live chats can be followed. */
 function renderOverview() {
   const box = $('overview');
   box.hidden = !S.supervisor || !S.me;
   if (box.hidden) return;
   const ov = S.overview || { chats: [], counselors: [] };
   const extra = S.overview ? (Date.now() - S.overviewAt) / 1000 : 0;
-  const chatRows = ov.chats.map((c) => el('tr', { class: 'ov-' + c.state + (c.urgent ? ' is-urgent' : '') }, [
-    el('td', {}, [
-      DICT.sv['ov_' + c.state] ? t('ov_' + c.state) : String(c.state || ''),
-      c.urgent ? ' ' : null,
-      c.urgent ? el('span', { class: 'q-urgent' }, [el('span', { class: 'q-urgent-icon', 'aria-hidden': 'true', text: '!' }), el('span', { text: t('urgent') })]) : null,
-    ].filter(Boolean)),
-    el('td', { text: audienceLabel(c.audience) }),
-    el('td', { text: c.counselor ? String(c.counselor) : '–' }),
-    el('td', { 'data-seconds': String(Number(c.seconds) || 0), text: fmtDuration((Number(c.seconds) || 0) + extra) }),
-  ]));
-  if (!chatRows.length) chatRows.push(el('tr', {}, [el('td', { colspan: '4', class: 'muted', text: t('ovNoChats') })]));
+  // The rows are rebuilt; a focused Follow button gets the focus back.
+  const a = document.activeElement;
+  const focusedChat = a && a.closest && a.closest('#overview-chats') && a.dataset ? a.dataset.chat : '';
+  const chatRows = ov.chats.map((c) => {
+    const id = String(c.chat || '');
+    const aud = audienceLabel(c.audience);
+    const followers = Array.isArray(c.followers) ? c.followers.map(String) : [];
+    const followable = (c.state === 'active' || c.state === 'wrapup') && !!c.counselor && !S.chats.has(id);
+    let action = null;
+    if (followable) {
+      const following = S.follows.has(id);
+      action = el('button', {
+        type: 'button', class: 'btn btn-small ov-follow' + (following ? ' is-following' : ''), 'data-chat': id,
+        'aria-label': t(following ? 'followShowLabel' : 'followLabel', String(c.counselor), aud),
+        text: t(following ? 'followShow' : 'follow'),
+      });
+      action.addEventListener('click', () => (S.follows.has(id) ? focusFollow(id) : follow(id)));
+    }
+    return el('tr', { class: 'ov-' + c.state + (c.urgent ? ' is-urgent' : ''), 'data-chat': id }, [
+      el('td', {}, [
+        DICT.sv['ov_' + c.state] ? t('ov_' + c.state) : String(c.state || ''),
+        c.urgent ? ' ' : null,
+        c.urgent ? el('span', { class: 'q-urgent' }, [el('span', { class: 'q-urgent-icon', 'aria-hidden': 'true', text: '!' }), el('span', { text: t('urgent') })]) : null,
+      ].filter(Boolean)),
+      el('td', { text: aud }),
+      el('td', { text: c.counselor ? String(c.counselor) : '–' }),
+      el('td', { 'data-seconds': String(Number(c.seconds) || 0), text: fmtDuration((Number(c.seconds) || 0) + extra) }),
+      el('td', { class: 'ov-followers', text: followers.length ? listOf(followers) : '–' }),
+      el('td', {}, action ? [action] : []),
+    ]);
+  });
+  if (!chatRows.length) chatRows.push(el('tr', {}, [el('td', { colspan: '6', class: 'muted', text: t('ovNoChats') })]));
   document.querySelector('#overview-chats tbody').replaceChildren(...chatRows);
-  const people = ov.counselors.map((p) => el('tr', {}, [
+  if (focusedChat && !document.querySelector('#overview-chats').contains(document.activeElement)) {
+    const again = document.querySelector(`#overview-chats button[data-chat="${CSS.escape(focusedChat)}"]`);
+    (again || $('overview-title')).focus();
+  }
+  const people = ov.counselors.map((p) => el('tr', { class: p.debrief ? 'is-debrief' : null }, [
     el('td', { text: String(p.name || '') }),
-    el('td', { text: t(p.available ? 'yes' : 'no') }),
+    el('td', { text: p.debrief ? t('ovDebrief') : t(p.available ? 'yes' : 'no') }),
     el('td', { text: String(Number(p.chats) || 0) }),
+    el('td', { text: String(Number(p.today) || 0) }),
   ]));
-  if (!people.length) people.push(el('tr', {}, [el('td', { colspan: '3', class: 'muted', text: t('ovNoCounselors') })]));
+  if (!people.length) people.push(el('tr', {}, [el('td', { colspan: '4', class: 'muted', text: t('ovNoCounselors') })]));
   document.querySelector('#overview-counselors tbody').replaceChildren(...people);
+}
+
+// ---- supervision: following a colleague's chat -------------------------------------------------------
+
+/**
+ * A followed chat: {id, counselor, parent, audience, lang, first, urgent, reason, reasonEn, parentGone,
+ * messages: [{from: 'parent'|'counselor'|'system', text?, name?, key?}], notes: [{from, text, kind}],
+ * hintSent, noteSent, confirming, takingOver, rebuild, stale, els}. Read-only: the supervisor
+ * never writes to the parent from here; hints and notes stay on the staff side.
+ */
+function follow(id) {
+  if (!send({ type: 'follow', chat: id })) return;
+  S.followPending = id;
+}
+
+function focusFollow(id) {
+  const w = S.follows.get(id);
+  if (w && w.els) w.els.heading.focus();
+}
+
+/** following: the chat as it stands (again after a transfer or a reconnect); history follows. */
+function onFollowing(f) {
+  const id = String(f.chat || '');
+  if (!id || S.chats.has(id)) return;
+  let w = S.follows.get(id);
+  const known = !!w;
+  if (!w) {
+    w = { id, messages: [], notes: [], hintSent: '', noteSent: '', confirming: false, takingOver: false, rebuild: true, els: null };
+    S.follows.set(id, w);
+  }
+  const before = w.counselor;
+  Object.assign(w, {
+    counselor: String(f.counselor || ''), parent: String(f.parent || t('parent')), audience: f.audience,
+    lang: f.lang === 'en' ? 'en' : 'sv', first: typeof f.first === 'string' ? f.first : '',
+    urgent: f.urgent === true, reason: f.urgent === true ? String(f.reason || '') : '',
+    reasonEn: f.urgent === true ? String(f.reason_en || '') : '', parentGone: f.parent_gone === true, stale: false,
+  });
+  if (known && before && before !== w.counselor) {
+    w.confirming = false;
+    announce(t('annFollowMoved', w.counselor, w.parent));
+  }
+  if (!known) S.followStatus = null;
+  renderFollows();
+  renderOverview();
+  if (!known) {
+    if (S.followPending === id && w.els) {
+      S.followPending = '';
+      w.els.heading.focus();
+    } else {
+      announce(t('annFollowing', w.counselor, w.parent));
+    }
+  }
+}
+
+function followHistory(f) {
+  const w = S.follows.get(String(f.chat));
+  if (!w) return;
+  const msgs = Array.isArray(f.messages) ? f.messages : [];
+  w.messages = msgs.map((m) => (m.from === 'counselor'
+    ? { from: 'counselor', text: String(m.text || ''), name: w.counselor }
+    : { from: 'parent', text: String(m.text || '') }));
+  if (w.parentGone) w.messages.push({ from: 'system', key: 'followParentGone' });
+  if (Array.isArray(f.notes)) w.notes = f.notes.map(noteOf);
+  w.rebuild = true;
+  renderFollows();
+}
+
+function followMsg(f) {
+  const w = S.follows.get(String(f.chat));
+  if (!w) return;
+  const text = String(f.text || '');
+  w.messages.push(f.from === 'counselor' ? { from: 'counselor', text, name: w.counselor } : { from: 'parent', text });
+  renderFollows();
+}
+
+/** A note or hint on a followed chat; our own echo empties its box. */
+function followNote(f, kind) {
+  const w = S.follows.get(String(f.chat));
+  if (!w) return;
+  const n = { from: String(f.from || ''), text: String(f.text || ''), kind };
+  w.notes.push(n);
+  const sentKey = kind === 'hint' ? 'hintSent' : 'noteSent';
+  const box = w.els && (kind === 'hint' ? w.els.hintText : w.els.noteText);
+  if (w[sentKey] && w[sentKey] === n.text) {
+    w[sentKey] = '';
+    if (box && box.value.trim() === n.text) box.value = '';
+  } else if (n.from && n.from !== S.myName) {
+    announce(t(kind === 'hint' ? 'hintFrom' : 'noteBy', n.from) + n.text);
+  }
+  renderFollows();
+}
+
+/** chat_ended on a followed chat: the parent left; the holder still has to close it. */
+function followEnded(f) {
+  const w = S.follows.get(String(f.chat));
+  if (!w || w.parentGone) return;
+  w.parentGone = true;
+  w.messages.push({ from: 'system', key: 'followParentGone' });
+  renderFollows();
+}
+
+/** Drops a follow view; status (a function, for a language switch) is said in #follow-status. */
+function removeFollow(id, status) {
+  const w = S.follows.get(id);
+  if (!w) return;
+  const hadFocus = !!w.els && w.els.li.contains(document.activeElement);
+  S.follows.delete(id);
+  if (S.followPending === id) S.followPending = '';
+  if (status) S.followStatus = status;
+  renderFollows();
+  renderOverview();
+  if (hadFocus) {
+    const next = document.querySelector('#follow-list .follow-heading');
+    (next || $('follow-title')).focus();
+  }
+}
+
+function sendFollowText(w, kind) {
+  const box = kind === 'hint' ? w.els.hintText : w.els.noteText;
+  const text = box.value.trim();
+  if (!text) { showAlert(t(kind === 'hint' ? 'hintEmpty' : 'noteEmpty')); box.focus(); return; }
+  if ([...text].length > MAX_CHARS || utf8Length(text) > MAX_BYTES) { showAlert(t(kind === 'hint' ? 'hintTooLong' : 'noteTooLong')); return; }
+  if (!send({ type: kind, chat: w.id, text })) return;
+  w[kind === 'hint' ? 'hintSent' : 'noteSent'] = text;
+  box.value = text; // trimmed, so the echo can be recognised and the box emptied
+}
+
+function setConfirming(w, on, focus) {
+  w.confirming = on;
+  renderFollows();
+  if (!focus) return;
+  if (on) w.els.confirmText.focus(); else w.els.takeOver.focus();
+}
+
+function takeOver(w) {
+  if (w.takingOver) return;
+  if (!send({ type: 'take_over', chat: w.id })) return;
+  S.takeOverPending = w.id;
+  w.takingOver = true;
+  renderFollows();
+}
+
+/** Builds the elements of one followed chat once; updateFollow fills in the texts. */
+function buildFollow(w) {
+  const base = 'follow-' + w.id.replace(/[^A-Za-z0-9_-]/g, '_');
+  const E = {};
+  E.heading = el('h3', { id: base + '-h', class: 'follow-heading', tabindex: '-1' });
+  E.meta = el('p', { class: 'chat-meta' });
+  E.invisible = el('p', { class: 'follow-invisible' }, [el('span', { class: 'eye-icon eye-closed', 'aria-hidden': 'true' }), el('span')]);
+  E.urgent = el('p', { class: 'triage-urgent', hidden: true });
+  E.first = el('p', { class: 'first-line', hidden: true });
+  E.triage = el('div', { class: 'triage', hidden: true }, [E.urgent, E.first]);
+  E.transcript = el('div', { class: 'transcript follow-transcript', role: 'log', 'aria-live': 'polite', 'aria-labelledby': base + '-h', tabindex: '0' });
+  E.notesTitle = el('h4', { id: base + '-nt' });
+  E.notesList = el('ul', { class: 'notes-list' });
+  E.notesEmpty = el('p', { class: 'muted small' });
+  E.hintLabel = el('label', { for: base + '-hint' });
+  E.hintText = el('textarea', { id: base + '-hint', class: 'hint-text', rows: '2', 'aria-describedby': base + '-hint-help' });
+  E.hintHelp = el('p', { id: base + '-hint-help', class: 'muted small' });
+  E.hintSend = el('button', { type: 'submit', class: 'btn btn-primary hint-send' });
+  E.hintForm = el('form', { class: 'note-form hint-form' }, [E.hintLabel, E.hintText, el('div', { class: 'reply-row' }, [E.hintHelp, E.hintSend])]);
+  E.noteLabel = el('label', { for: base + '-note' });
+  E.noteText = el('textarea', { id: base + '-note', class: 'follow-note-text', rows: '2' });
+  E.noteAdd = el('button', { type: 'submit', class: 'btn note-add' });
+  E.noteForm = el('form', { class: 'note-form' }, [E.noteLabel, E.noteText, el('div', { class: 'reply-row' }, [E.noteAdd])]);
+  E.notes = el('section', { class: 'notes', 'aria-labelledby': base + '-nt' }, [E.notesTitle, E.notesList, E.notesEmpty, E.hintForm, E.noteForm]);
+  E.unfollow = el('button', { type: 'button', class: 'btn unfollow' });
+  E.takeOver = el('button', { type: 'button', class: 'btn btn-danger take-over', 'aria-expanded': 'false', 'aria-controls': base + '-confirm' });
+  E.confirmText = el('p', { id: base + '-confirm-text', class: 'confirm-text', tabindex: '-1' });
+  E.confirmYes = el('button', { type: 'button', class: 'btn btn-danger take-over-confirm' });
+  E.confirmNo = el('button', { type: 'button', class: 'btn take-over-cancel' });
+  E.confirm = el('div', { id: base + '-confirm', class: 'take-over-box', role: 'group', 'aria-labelledby': base + '-confirm-text', hidden: true },
+    [E.confirmText, el('div', { class: 'inline' }, [E.confirmYes, E.confirmNo])]);
+  E.li = el('li', { class: 'follow-item', 'data-chat': w.id }, [
+    el('article', { 'aria-labelledby': base + '-h' }, [
+      el('div', { class: 'follow-head' }, [E.heading, E.meta]),
+      E.invisible, E.triage,
+      el('div', { class: 'follow-body' }, [E.transcript, E.notes]),
+      el('div', { class: 'inline follow-actions' }, [E.unfollow, E.takeOver]),
+      E.confirm,
+    ]),
+  ]);
+  E.hintForm.addEventListener('submit', (e) => { e.preventDefault(); sendFollowText(w, 'hint'); });
+  E.noteForm.addEventListener('submit', (e) => { e.preventDefault(); sendFollowText(w, 'note'); });
+  E.unfollow.addEventListener('click', () => send({ type: 'unfollow', chat: w.id }));
+  E.takeOver.addEventListener('click', () => setConfirming(w, !w.confirming, true));
+  E.confirmNo.addEventListener('click', () => setConfirming(w, false, true));
+  E.confirmYes.addEventListener('click', () => takeOver(w));
+  E.confirm.addEventListener('keydown', (e) => { if (e.key === 'Escape') { e.preventDefault(); setConfirming(w, false, true); } });
+  w.els = E;
+  w.rebuild = true;
+}
+
+/** One line of a followed chat's transcript: the counsellor's lines carry their name. */
+function followRow(m) {
+  if (m.from === 'system') return el('div', { class: 'msg msg-system' }, [el('span', { class: 'msg-text', text: t(m.key) })]);
+  const co = m.from === 'counselor';
+  return el('div', { class: 'msg ' + (co ? 'msg-co' : 'msg-parent') }, [
+    el('span', { class: co ? 'msg-who' : 'sr-only', text: co ? t('saysCounselor', m.name) : t('saysParent') }),
+    el('span', { class: 'msg-text', text: m.text }),
+  ]);
+}
+
+/** New lines are appended (the log reads them); a new history or language rebuilds it quietly. */
+function renderFollowTranscript(w) {
+  const box = w.els.transcript;
+  const atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 40;
+  if (w.rebuild || box.children.length > w.messages.length) {
+    w.rebuild = false;
+    box.setAttribute('aria-live', 'off');
+    box.replaceChildren(...w.messages.map(followRow));
+    setTimeout(() => box.setAttribute('aria-live', 'polite'), 100);
+    box.scrollTop = box.scrollHeight;
+    return;
+  }
+  if (box.children.length < w.messages.length) {
+    box.append(...w.messages.slice(box.children.length).map(followRow));
+    if (atBottom) box.scrollTop = box.scrollHeight;
+  }
+}
+
+function setText(node, text) {
+  if (node.textContent !== text) node.textContent = text;
+}
+
+/** Puts the texts (in the console's language) and state of one followed chat on its elements. */
+function updateFollow(w) {
+  const E = w.els;
+  setText(E.heading, t('followHeading', w.counselor, w.parent));
+  setText(E.meta, t('meta', audienceLabel(w.audience), langLabel(w.lang)));
+  setText(E.invisible.lastChild, t('followInvisible', w.counselor));
+  fillTriage(w, E.triage, E.urgent, E.first);
+  renderFollowTranscript(w);
+  setText(E.notesTitle, t('followNotesTitle'));
+  E.notesList.replaceChildren(...w.notes.map(noteItem));
+  E.notesEmpty.hidden = w.notes.length > 0;
+  setText(E.notesEmpty, t('notesEmpty'));
+  setText(E.hintLabel, t('hintLabel', w.counselor));
+  setText(E.hintHelp, t('hintHelp'));
+  setText(E.hintSend, t('hintSend'));
+  setText(E.noteLabel, t('noteLabel'));
+  setText(E.noteAdd, t('noteAdd'));
+  setText(E.unfollow, t('unfollow'));
+  E.unfollow.setAttribute('aria-label', t('unfollowLabel', w.counselor, w.parent));
+  setText(E.takeOver, t('takeOver'));
+  E.takeOver.setAttribute('aria-label', t('takeOverLabel', w.counselor, w.parent));
+  E.takeOver.setAttribute('aria-expanded', String(w.confirming));
+  E.confirm.hidden = !w.confirming;
+  setText(E.confirmText, t('takeOverText', S.myName || (S.me && S.me.name) || '', w.counselor));
+  setText(E.confirmYes, t(w.takingOver ? 'takingOver' : 'takeOverConfirm'));
+  setText(E.confirmNo, t('cancel'));
+  if (w.takingOver) E.confirmYes.setAttribute('aria-disabled', 'true'); else E.confirmYes.removeAttribute('aria-disabled');
+}
+
+/** Supervisors: the chats they follow, keyed by chat id so focus and drafts survive updates. */
+function renderFollows() {
+  const box = $('following');
+  box.hidden = !S.supervisor || !S.me;
+  if (box.hidden) return;
+  const list = $('follow-list');
+  const existing = new Map([...list.children].map((li) => [li.dataset.chat, li]));
+  let i = 0;
+  for (const w of S.follows.values()) {
+    if (!w.els) buildFollow(w);
+    existing.delete(w.id);
+    if (list.children[i] !== w.els.li) list.insertBefore(w.els.li, list.children[i] || null);
+    updateFollow(w);
+    i++;
+  }
+  for (const li of existing.values()) li.remove();
+  $('follow-empty').hidden = S.follows.size > 0;
+  setText($('follow-count'), S.follows.size ? `(${S.follows.size})` : '');
+  setText($('follow-status'), S.followStatus ? S.followStatus() : '');
 }
 
 // ---- concern for a child ------------------------------------------------------------------------------
@@ -1731,6 +2302,11 @@ function wire() {
     const on = e.target.checked;
     if (!send({ type: 'available', on })) { e.target.checked = S.available; return; }
   });
+  $('debrief').addEventListener('change', (e) => {
+    if (!send({ type: 'debrief', on: e.target.checked })) e.target.checked = S.debrief;
+  });
+  $('break-debrief').addEventListener('click', goToDebrief);
+  $('break-close').addEventListener('click', closeBreak);
   $('take-next').addEventListener('click', () => accept(null));
   $('reply-form').addEventListener('submit', (e) => { e.preventDefault(); sendReply(); });
   $('reply').addEventListener('keydown', (e) => {
