@@ -2,7 +2,7 @@ GO      ?= go
 BIN     := bin/parentline
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: run build test lint fuzz bench check clean axe screenshots tools
+.PHONY: run build test lint fuzz bench soak check clean axe screenshots tools
 
 AXE_DIR := internal/browsertest/axe
 
@@ -54,9 +54,24 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzDecodeFrame -fuzztime 60s ./chat/
 	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 30s ./chat/hours/
 
-## bench: Go micro-benchmarks
+## bench: the Go micro-benchmarks, then the load matrix: parentline against the bare relay floor
+##        (cmd/relayfloor), every figure a ratio to the floor's in the same run (about 2 minutes;
+##        servers pinned to CPU 0, chatload to CPU 1; see cmd/chatload)
+BENCH_PKGS = $(sort $(dir $(shell grep -rl --include='*_test.go' '^func Benchmark' . 2>/dev/null)))
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+	$(GO) test -run '^$$' -bench . -benchtime 1s -benchmem $(BENCH_PKGS)
+	@$(MAKE) --no-print-directory build
+	$(GO) build -o bin/relayfloor ./cmd/relayfloor
+	$(GO) build -o bin/chatload ./cmd/chatload
+	bin/chatload matrix --parentline $(BIN) --floor bin/relayfloor
+
+## soak: open-loop load with churn on a fresh server for SOAK_DURATION (default 10m), sampling memory and
+##       goroutines every 10 s, then everyone leaves and it says whether they came back to the baseline
+SOAK_DURATION ?= 10m
+soak:
+	@$(MAKE) --no-print-directory build
+	$(GO) build -o bin/chatload ./cmd/chatload
+	bin/chatload soak --parentline $(BIN) --duration $(SOAK_DURATION)
 
 check: lint test
 
