@@ -30,6 +30,8 @@ func (h *Hub) ServeCounselor(w http.ResponseWriter, r *http.Request) {
 	}
 	ws.SetReadLimit(hardReadLimit)
 	c := newConn(h.ctx, ws, h.m)
+	h.track(c, true)
+	defer h.track(c, false)
 	c.startPings(h.opts.PingInterval)
 	h.m.connections.WithLabelValues("counselor").Inc()
 	defer h.m.connections.WithLabelValues("counselor").Dec()
@@ -37,7 +39,7 @@ func (h *Hub) ServeCounselor(w http.ResponseWriter, r *http.Request) {
 	co := h.counselorConnected(st, c)
 	var buf bytes.Buffer
 	for {
-		b, err := c.read(h.ctx, &buf)
+		b, err := c.read(&buf)
 		if err != nil {
 			if fe := asRefusal(err); fe != nil {
 				h.refuseTo(c, "sv", fe)
@@ -138,7 +140,7 @@ func (h *Hub) counselorFrame(co *counselor, c *conn, f inFrame, received time.Ti
 			return nil, refuse(codeTooFast, "too many messages; this one was not sent")
 		}
 		r.remember("counselor", f.Text)
-		h.m.messages.WithLabelValues("counselor").Inc()
+		h.m.fromCounselor.Inc()
 		if p := r.parent; p.conn != nil {
 			p.conn.pushLater(outMsg{frame: encode(msgFrame{Type: "msg", From: "counselor", Text: f.Text}), sent: received}, &c.later)
 		}
