@@ -142,11 +142,11 @@ func (h *Hub) counselorFrame(co *counselor, c *conn, f inFrame, received time.Ti
 		r.remember("counselor", f.Text)
 		h.m.fromCounselor.Inc()
 		if p := r.parent; p.conn != nil {
-			p.conn.pushLater(outMsg{frame: encode(msgFrame{Type: "msg", From: "counselor", Text: f.Text}), sent: received}, &c.later)
+			p.conn.pushLater(outMsg{frame: encodeMsg("", "counselor", f.Text, ""), sent: received}, &c.later)
 		}
-		c.pushLater(outMsg{frame: encode(msgFrame{Type: "msg", Chat: r.id, From: "counselor", Text: f.Text, ID: f.ID})}, &c.later)
+		c.pushLater(outMsg{frame: encodeMsg(r.id, "counselor", f.Text, f.ID)}, &c.later)
 		if len(r.followers) > 0 {
-			r.toFollowers(encode(msgFrame{Type: "msg", Chat: r.id, From: "counselor", Text: f.Text}))
+			r.toFollowers(encodeMsg(r.id, "counselor", f.Text, ""))
 		}
 	case "typing":
 		r, err := co.held(f.Chat)

@@ -116,12 +116,12 @@ func (h *Hub) parentFrame(c *conn, p *parent, f inFrame, received time.Time) (*p
 		}
 		r.remember("parent", f.Text)
 		h.m.fromParent.Inc()
-		out := encode(msgFrame{Type: "msg", Chat: r.id, From: "parent", Text: f.Text})
+		out := encodeMsg(r.id, "parent", f.Text, "")
 		if co := r.counselor; co.conn != nil {
 			co.conn.pushLater(outMsg{frame: out, sent: received}, &c.later)
 		}
 		r.toFollowers(out)
-		c.pushLater(outMsg{frame: encode(msgFrame{Type: "msg", From: "parent", Text: f.Text, ID: f.ID})}, &c.later)
+		c.pushLater(outMsg{frame: encodeMsg("", "parent", f.Text, f.ID)}, &c.later)
 	case "typing":
 		if r := p.room; r.state == active && r.counselor.conn != nil && p.typing.Allow() {
 			r.counselor.conn.push(encode(typingFrame{Type: "typing", Chat: r.id}))
