@@ -33,7 +33,7 @@ type outMsg struct {
 // parent costs little more than the socket itself.
 type conn struct {
 	ws      *websocket.Conn
-	ctx     context.Context // the hub's lifetime: cancelling it ends every write
+	ctx     context.Context // the hub's lifetime, for pings
 	metrics *metrics
 
 	mu      sync.Mutex
@@ -172,7 +172,10 @@ func (c *conn) drain() {
 		c.mu.Unlock()
 		for i, m := range batch {
 			if m.frame != nil {
-				if err := c.ws.Write(c.ctx, websocket.MessageText, m.frame); err != nil {
+				// No deadline per write (each would cost a timer): a peer that
+				// stops reading is ended by the failing ping, and the hub closes
+				// every socket on shutdown.
+				if err := c.ws.Write(context.Background(), websocket.MessageText, m.frame); err != nil {
 					c.kill(websocket.StatusInternalError, "write failed")
 					return
 				}
@@ -214,8 +217,11 @@ var errFrameTooLarge = errors.New("frame too large")
 // read returns the next text frame. Frames over MaxFrameBytes are drained
 // (up to the hard read limit) and reported as errFrameTooLarge, so the caller
 // can refuse them and keep the socket open.
-func (c *conn) read(ctx context.Context, buf *bytes.Buffer) ([]byte, error) {
-	typ, r, err := c.ws.Reader(ctx)
+//
+// Reads have no deadline (one per read would cost a timer registration per
+// message); pings end a silent peer and Shutdown closes every socket.
+func (c *conn) read(buf *bytes.Buffer) ([]byte, error) {
+	typ, r, err := c.ws.Reader(context.Background())
 	if err != nil {
 		return nil, err
 	}

@@ -30,6 +30,8 @@ func (h *Hub) ServeCounselor(w http.ResponseWriter, r *http.Request) {
 	}
 	ws.SetReadLimit(hardReadLimit)
 	c := newConn(h.ctx, ws, h.m)
+	h.track(c, true)
+	defer h.track(c, false)
 	c.startPings(h.opts.PingInterval)
 	h.m.connections.WithLabelValues("counselor").Inc()
 	defer h.m.connections.WithLabelValues("counselor").Dec()
@@ -37,7 +39,7 @@ func (h *Hub) ServeCounselor(w http.ResponseWriter, r *http.Request) {
 	co := h.counselorConnected(st, c)
 	var buf bytes.Buffer
 	for {
-		b, err := c.read(h.ctx, &buf)
+		b, err := c.read(&buf)
 		if err != nil {
 			if fe := asRefusal(err); fe != nil {
 				h.refuseTo(c, "sv", fe)
@@ -138,13 +140,13 @@ func (h *Hub) counselorFrame(co *counselor, c *conn, f inFrame, received time.Ti
 			return nil, refuse(codeTooFast, "too many messages; this one was not sent")
 		}
 		r.remember("counselor", f.Text)
-		h.m.messages.WithLabelValues("counselor").Inc()
+		h.m.fromCounselor.Inc()
 		if p := r.parent; p.conn != nil {
-			p.conn.pushLater(outMsg{frame: encode(msgFrame{Type: "msg", From: "counselor", Text: f.Text}), sent: received}, &c.later)
+			p.conn.pushLater(outMsg{frame: encodeMsg("", "counselor", f.Text, ""), sent: received}, &c.later)
 		}
-		c.pushLater(outMsg{frame: encode(msgFrame{Type: "msg", Chat: r.id, From: "counselor", Text: f.Text, ID: f.ID})}, &c.later)
+		c.pushLater(outMsg{frame: encodeMsg(r.id, "counselor", f.Text, f.ID)}, &c.later)
 		if len(r.followers) > 0 {
-			r.toFollowers(encode(msgFrame{Type: "msg", Chat: r.id, From: "counselor", Text: f.Text}))
+			r.toFollowers(encodeMsg(r.id, "counselor", f.Text, ""))
 		}
 	case "typing":
 		r, err := co.held(f.Chat)

@@ -83,12 +83,15 @@ func decodeFrame(b []byte) (inFrame, error) {
 	if len(b) > MaxFrameBytes {
 		return f, refuse(codeTooLarge, "frame larger than 16 KiB")
 	}
-	if err := json.Unmarshal(b, &f); err != nil {
-		var typeErr *json.UnmarshalTypeError
-		if errors.As(err, &typeErr) {
-			return f, refuse(codeBadJSON, "field "+typeErr.Field+" has the wrong type")
+	if !decodeFast(b, &f) {
+		f = inFrame{}
+		if err := json.Unmarshal(b, &f); err != nil {
+			var typeErr *json.UnmarshalTypeError
+			if errors.As(err, &typeErr) {
+				return f, refuse(codeBadJSON, "field "+typeErr.Field+" has the wrong type")
+			}
+			return f, refuse(codeBadJSON, "frame is not a JSON object")
 		}
-		return f, refuse(codeBadJSON, "frame is not a JSON object")
 	}
 	if f.Type == "" {
 		return f, refuse(codeBadJSON, "frame has no type")

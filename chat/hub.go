@@ -313,9 +313,10 @@ type Hub struct {
 	seq          uint64
 	counselors   map[string]*counselor // by username
 	pseudonyms   map[string]bool
-	dirtyFrom    int            // queue positions from this index on may have changed since the last flush
-	lastStaffed  bool           // the staffed flag waiting parents were last told
-	taken        map[string]int // chats each counsellor took on takenDay, for the daily cap
+	sockets      map[*conn]struct{} // every open socket, for closing them all on shutdown
+	dirtyFrom    int                // queue positions from this index on may have changed since the last flush
+	lastStaffed  bool               // the staffed flag waiting parents were last told
+	taken        map[string]int     // chats each counsellor took on takenDay, for the daily cap
 	takenDay     string
 	flushPending bool
 	closing      bool
@@ -337,7 +338,7 @@ func NewHub(opts Options) (*Hub, error) {
 		ctx: ctx, cancel: cancel,
 		parents: map[string]*parent{}, rooms: map[string]*room{},
 		counselors: map[string]*counselor{}, pseudonyms: map[string]bool{},
-		taken: map[string]int{},
+		taken: map[string]int{}, sockets: map[*conn]struct{}{},
 	}, nil
 }
 
@@ -347,18 +348,15 @@ func (h *Hub) Shutdown(ctx context.Context) error {
 	h.mu.Lock()
 	h.closing = true
 	bye := encode(reasonFrame{Type: "closed", Reason: "shutting_down"})
+	for c := range h.sockets { // parents, counsellors, and sockets that have not said hello yet
+		c.closeWith(bye, 1001, "server shutting down")
+	}
 	for _, p := range h.parents {
-		if p.conn != nil {
-			p.conn.closeWith(bye, 1001, "server shutting down")
-		}
 		if p.grace != nil {
 			p.grace.Stop()
 		}
 	}
 	for _, co := range h.counselors {
-		if co.conn != nil {
-			co.conn.closeWith(bye, 1001, "server shutting down")
-		}
 		if co.grace != nil {
 			co.grace.Stop()
 		}
@@ -373,8 +371,24 @@ func (h *Hub) Shutdown(ctx context.Context) error {
 		return nil
 	case <-ctx.Done():
 		h.cancel() // force the rest closed
+		h.mu.Lock()
+		for c := range h.sockets {
+			c.ws.CloseNow()
+		}
+		h.mu.Unlock()
 		<-done
 		return ctx.Err()
+	}
+}
+
+// track adds a socket to (or removes it from) the set Shutdown closes.
+func (h *Hub) track(c *conn, open bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if open {
+		h.sockets[c] = struct{}{}
+	} else {
+		delete(h.sockets, c)
 	}
 }
 

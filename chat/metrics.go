@@ -18,6 +18,9 @@ type metrics struct {
 	relayLatency  prometheus.Histogram
 	rejected      *prometheus.CounterVec
 	parentsQueued prometheus.Counter
+
+	// The per-message counters, looked up once.
+	fromParent, fromCounselor prometheus.Counter
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -25,7 +28,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		reg = prometheus.NewRegistry()
 	}
 	f := promauto.With(reg)
-	return &metrics{
+	m := &metrics{
 		connections: f.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "parentline_ws_connections", Help: "Open WebSocket connections by role.",
 		}, []string{"role"}),
@@ -59,4 +62,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Name: "parentline_parents_queued_total", Help: "Parents who joined the queue.",
 		}),
 	}
+	m.fromParent = m.messages.WithLabelValues("parent")
+	m.fromCounselor = m.messages.WithLabelValues("counselor")
+	return m
 }

@@ -32,6 +32,8 @@ func (h *Hub) ServeParent(w http.ResponseWriter, r *http.Request) {
 	}
 	ws.SetReadLimit(hardReadLimit)
 	c := newConn(h.ctx, ws, h.m)
+	h.track(c, true)
+	defer h.track(c, false)
 	c.startPings(h.opts.PingInterval)
 	h.m.connections.WithLabelValues("parent").Inc()
 	defer h.m.connections.WithLabelValues("parent").Dec()
@@ -40,7 +42,7 @@ func (h *Hub) ServeParent(w http.ResponseWriter, r *http.Request) {
 	lang := "sv"
 	var buf bytes.Buffer
 	for {
-		b, err := c.read(h.ctx, &buf)
+		b, err := c.read(&buf)
 		if err != nil {
 			if fe := asRefusal(err); fe != nil {
 				h.refuseTo(c, lang, fe)
@@ -113,13 +115,13 @@ func (h *Hub) parentFrame(c *conn, p *parent, f inFrame, received time.Time) (*p
 			return p, refuse(codeTooFast, "you are sending messages too fast; the message was not sent")
 		}
 		r.remember("parent", f.Text)
-		h.m.messages.WithLabelValues("parent").Inc()
-		out := encode(msgFrame{Type: "msg", Chat: r.id, From: "parent", Text: f.Text})
+		h.m.fromParent.Inc()
+		out := encodeMsg(r.id, "parent", f.Text, "")
 		if co := r.counselor; co.conn != nil {
 			co.conn.pushLater(outMsg{frame: out, sent: received}, &c.later)
 		}
 		r.toFollowers(out)
-		c.pushLater(outMsg{frame: encode(msgFrame{Type: "msg", From: "parent", Text: f.Text, ID: f.ID})}, &c.later)
+		c.pushLater(outMsg{frame: encodeMsg("", "parent", f.Text, f.ID)}, &c.later)
 	case "typing":
 		if r := p.room; r.state == active && r.counselor.conn != nil && p.typing.Allow() {
 			r.counselor.conn.push(encode(typingFrame{Type: "typing", Chat: r.id}))
