@@ -23,11 +23,17 @@ func (h *Hub) ServeCounselor(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "shutting down", http.StatusServiceUnavailable)
 		return
 	}
-	defer h.wg.Done()
 	ws, err := websocket.Accept(w, r, nil)
 	if err != nil {
+		h.wg.Done()
 		return
 	}
+	go h.counselorLoop(st, ws) // on a fresh goroutine, as for parents
+}
+
+// counselorLoop reads one counsellor socket's frames until it closes.
+func (h *Hub) counselorLoop(st Staff, ws *websocket.Conn) {
+	defer h.wg.Done()
 	ws.SetReadLimit(hardReadLimit)
 	c := newConn(h.ctx, ws, h.m)
 	h.track(c, true)

@@ -102,6 +102,25 @@ func decodeFrame(b []byte) (inFrame, error) {
 	return f, nil
 }
 
+// decodeHot decodes the frames of a running chat (msg, typing) when they
+// take the fast path and pass decodeFrame's checks; ok is false otherwise.
+func decodeHot(b []byte) (f inFrame, ok bool) {
+	if len(b) > MaxFrameBytes || !decodeFast(b, &f) || len(f.ID) > maxClientID {
+		return inFrame{}, false
+	}
+	return f, f.Type == "msg" || f.Type == "typing"
+}
+
+// onFreshStack runs fn on a new goroutine and waits for it.
+func onFreshStack(fn func()) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		fn()
+	}()
+	<-done
+}
+
 // checkText validates a chat message text.
 func checkText(s string) error {
 	if len(s) > MaxTextBytes {

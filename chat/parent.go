@@ -20,16 +20,27 @@ var Audiences = []string{"young", "teen"}
 
 // ServeParent is the /ws/parent endpoint. Anyone may connect from an allowed
 // origin; nothing about the request (address, headers) is kept.
+//
+// The socket's reader runs on a goroutine of its own, and the HTTP handler
+// returns once the connection is upgraded: the handler's goroutine has a
+// stack deepened by the HTTP server and the handshake, while a fresh one
+// stays small, and a waiting parent costs little more than its socket.
 func (h *Hub) ServeParent(w http.ResponseWriter, r *http.Request) {
 	if !h.enter() {
 		http.Error(w, "shutting down", http.StatusServiceUnavailable)
 		return
 	}
-	defer h.wg.Done()
 	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: h.opts.OriginPatterns})
 	if err != nil {
+		h.wg.Done()
 		return // Accept has answered the request
 	}
+	go h.parentLoop(ws)
+}
+
+// parentLoop reads one parent socket's frames until it closes.
+func (h *Hub) parentLoop(ws *websocket.Conn) {
+	defer h.wg.Done()
 	ws.SetReadLimit(hardReadLimit)
 	c := newConn(h.ctx, ws, h.m)
 	h.track(c, true)
@@ -41,17 +52,7 @@ func (h *Hub) ServeParent(w http.ResponseWriter, r *http.Request) {
 	var p *parent
 	lang := "sv"
 	var buf bytes.Buffer
-	for {
-		b, err := c.read(&buf)
-		if err != nil {
-			if fe := asRefusal(err); fe != nil {
-				h.refuseTo(c, lang, fe)
-				continue
-			}
-			break
-		}
-		received := time.Now()
-		f, err := decodeFrame(b)
+	step := func(f inFrame, err error, received time.Time) {
 		var after func()
 		if err == nil {
 			if f.Type == "consent" {
@@ -71,6 +72,27 @@ func (h *Hub) ServeParent(w http.ResponseWriter, r *http.Request) {
 		c.drainLater()
 		if after != nil {
 			after()
+		}
+	}
+	for {
+		b, err := c.read(&buf)
+		if err != nil {
+			if fe := asRefusal(err); fe != nil {
+				h.refuseTo(c, lang, fe)
+				continue
+			}
+			break
+		}
+		received := time.Now()
+		// Messages and typing, the frames of a running chat, are handled
+		// here. Everything else (hello, resume, consent, errors) runs on a
+		// short-lived goroutine: their deeper calls would otherwise grow
+		// this goroutine's stack for good, and with thousands of parents
+		// waiting in the queue that stack is most of what each one costs.
+		if f, ok := decodeHot(b); ok {
+			step(f, nil, received)
+		} else {
+			onFreshStack(func() { f, err := decodeFrame(b); step(f, err, received) })
 		}
 	}
 	c.kill(websocket.StatusNormalClosure, "")

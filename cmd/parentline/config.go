@@ -18,6 +18,7 @@ type Config struct {
 	Addr           string
 	Data           string
 	MetricsAddr    string
+	Pprof          bool // serve /debug/pprof/ on the metrics address
 	Origins        []string
 	Hours          hours.Hours
 	Contacts       []chat.Contact
@@ -74,6 +75,7 @@ func parseServeFlags(args []string, getenv func(string) string) (Config, error) 
 	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:8080", "listen address")
 	fs.StringVar(&cfg.Data, "data", "./data", "data directory")
 	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", "", "separate address for /metrics (default: the main listener)")
+	fs.BoolVar(&cfg.Pprof, "pprof", false, "also serve Go's profiler at /debug/pprof/ on --metrics-addr (which must be set)")
 	fs.StringVar(&origins, "origins", "", "comma-separated host patterns allowed to embed the widget (default: same origin only)")
 	fs.StringVar(&hoursSpec, "hours", defaultHours, `opening hours, Europe/Stockholm, e.g. "mon-thu 09:00-16:00; fri 09:00-12:00" or "always"`)
 	fs.StringVar(&contacts, "contacts", defaultContacts, `alternative contacts: ";"-separated "Swedish label|English label|value"`)
@@ -169,6 +171,8 @@ func (c Config) Validate() error {
 		return errors.New("--case-retention-days must be 1–3650")
 	case c.StatsK < 2 || c.StatsK > 100:
 		return errors.New("--stats-k must be 2–100")
+	case c.Pprof && c.MetricsAddr == "":
+		return errors.New("--pprof needs --metrics-addr: the profiler is never served on the public listener")
 	case c.Launcher != "always" && c.Launcher != "staffed":
 		return errors.New("--launcher must be always or staffed")
 	case c.BreakAfter < time.Minute || c.BreakAfter > 24*time.Hour:

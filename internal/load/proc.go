@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -70,6 +71,9 @@ func rss(pid int) (int64, error) {
 	return 0, fmt.Errorf("reading server memory: no VmRSS in /proc/%d/status", pid)
 }
 
+// errNoMetrics: the server has no /metrics where we looked.
+var errNoMetrics = errors.New("reading goroutines: no /metrics on the server's main address")
+
 // goroutines reads go_goroutines from a Prometheus /metrics endpoint.
 func goroutines(ctx context.Context, client *http.Client, metricsURL string) (int64, error) {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
@@ -83,6 +87,9 @@ func goroutines(ctx context.Context, client *http.Client, metricsURL string) (in
 		return 0, fmt.Errorf("reading goroutines: %w", err)
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusNotFound {
+		return 0, errNoMetrics
+	}
 	if resp.StatusCode != http.StatusOK {
 		return 0, fmt.Errorf("reading goroutines: %s answered %s", metricsURL, resp.Status)
 	}

@@ -3,6 +3,7 @@
 package load
 
 import (
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -32,7 +33,11 @@ func (r *runner) sample(phase string, at time.Duration) (Sample, error) {
 		}
 	}
 	if r.cfg.Target == Parentline {
-		if s.Goroutines, err = goroutines(r.ctx, r.dial.client(1), r.dial.url("/metrics")); err != nil {
+		// With --metrics-addr the server serves /metrics elsewhere; then the
+		// goroutine count is simply not known.
+		if s.Goroutines, err = goroutines(r.ctx, r.dial.client(1), r.dial.url("/metrics")); errors.Is(err, errNoMetrics) {
+			r.cfg.Logf("no /metrics on the main address: goroutines not counted")
+		} else if err != nil {
 			return s, err
 		}
 	}
