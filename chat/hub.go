@@ -5,6 +5,7 @@ import (
 	"errors"
 	"maps"
 	"net/http"
+	"runtime/debug"
 	"slices"
 	"sync"
 	"time"
@@ -95,7 +96,11 @@ type Options struct {
 	CounselorBurst int           // default 30
 	PingInterval   time.Duration // default 20s; negative disables pings
 	FlushDelay     time.Duration // coalescing of queue and console updates; default 100ms
-	Now            func() time.Time
+	// ReleaseAfter: once the last socket has closed (the end of opening
+	// hours, the end of a peak), wait this long and give the memory the
+	// peak used back to the operating system; default 30s, negative never.
+	ReleaseAfter time.Duration
+	Now          func() time.Time
 }
 
 func (o *Options) setDefaults() {
@@ -119,6 +124,9 @@ func (o *Options) setDefaults() {
 	}
 	if o.PingInterval == 0 {
 		o.PingInterval = 20 * time.Second
+	}
+	if o.ReleaseAfter == 0 {
+		o.ReleaseAfter = 30 * time.Second
 	}
 	if o.FlushDelay <= 0 {
 		o.FlushDelay = 100 * time.Millisecond
@@ -314,6 +322,7 @@ type Hub struct {
 	counselors   map[string]*counselor // by username
 	pseudonyms   map[string]bool
 	sockets      map[*conn]struct{} // every open socket, for closing them all on shutdown
+	release      *time.Timer        // runs releaseMemory once no socket is open
 	dirtyFrom    int                // queue positions from this index on may have changed since the last flush
 	lastStaffed  bool               // the staffed flag waiting parents were last told
 	taken        map[string]int     // chats each counsellor took on takenDay, for the daily cap
@@ -387,8 +396,32 @@ func (h *Hub) track(c *conn, open bool) {
 	defer h.mu.Unlock()
 	if open {
 		h.sockets[c] = struct{}{}
+		if h.release != nil {
+			h.release.Stop()
+		}
+		return
+	}
+	delete(h.sockets, c)
+	if len(h.sockets) > 0 || h.closing || h.opts.ReleaseAfter < 0 {
+		return
+	}
+	if h.release == nil {
+		h.release = time.AfterFunc(h.opts.ReleaseAfter, h.releaseMemory)
 	} else {
-		delete(h.sockets, c)
+		h.release.Reset(h.opts.ReleaseAfter)
+	}
+}
+
+// releaseMemory returns the heap a peak left behind to the operating system
+// when nobody is connected. The Go runtime would do it too, but only over
+// minutes; on a machine shared with other services, sooner is better.
+func (h *Hub) releaseMemory() {
+	h.mu.Lock()
+	idle := len(h.sockets) == 0 && !h.closing
+	h.mu.Unlock()
+	if idle {
+		debug.FreeOSMemory()
+		h.log.Debug().Msg("no sockets open: memory given back to the operating system")
 	}
 }
 
