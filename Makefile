@@ -49,9 +49,11 @@ lint:
 	$(GO) vet ./...
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
-## fuzz: fuzz the frame decoder and the opening-hours parser for a while
+## fuzz: fuzz the frame decoders, the JSON string writer and the opening-hours parser for a while
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzDecodeFrame -fuzztime 60s ./chat/
+	$(GO) test -run '^$$' -fuzz FuzzDecodeFast -fuzztime 60s ./chat/
+	$(GO) test -run '^$$' -fuzz FuzzAppendJSONString -fuzztime 30s ./chat/
 	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 30s ./chat/hours/
 
 ## bench: the Go micro-benchmarks, then the load matrix: parentline against the bare relay floor
