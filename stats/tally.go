@@ -69,6 +69,73 @@ type increment struct {
 	key    string
 }
 
+// Increment is one counter to raise by one: a bucket and a key. The
+// functions below say which increments an event makes; Tallies writes them
+// to this node's bbolt file, and in a cluster a chat node sends them to the
+// store node, which applies them with ApplyIncrements.
+type Increment struct {
+	Bucket string `json:"b"`
+	Key    string `json:"k"`
+}
+
+// ClosedIncrements are the increments of a chat closed with these topics.
+func ClosedIncrements(day, audience string, topics []string) ([]Increment, error) {
+	uniq, err := validateTally(day, audience, topics)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Increment, len(uniq))
+	for i, topic := range uniq {
+		out[i] = Increment{string(bucketTallies), tallyKey(day, audience, topic)}
+	}
+	return out, nil
+}
+
+// QueuedIncrements: a parent joined the queue (the day's flow and the hour
+// of the week, per month). Nil for an invalid audience.
+func QueuedIncrements(at time.Time, audience string) []Increment {
+	if !idPattern.MatchString(audience) {
+		return nil
+	}
+	at = at.In(stockholm)
+	weekday := int(at.Weekday())
+	if weekday == 0 {
+		weekday = 7
+	}
+	return []Increment{
+		{string(bucketFlow), tallyKey(at.Format(DayLayout), audience, "queued")},
+		{string(bucketHours), fmt.Sprintf("%s|%d|%02d", at.Format("2006-01"), weekday, at.Hour())},
+	}
+}
+
+// AnsweredIncrements: a counsellor took a chat after it waited so long.
+func AnsweredIncrements(at time.Time, audience string, waited time.Duration) []Increment {
+	if !idPattern.MatchString(audience) {
+		return nil
+	}
+	day := at.In(stockholm).Format(DayLayout)
+	return []Increment{
+		{string(bucketFlow), tallyKey(day, audience, "answered")},
+		{string(bucketWaits), tallyKey(day, audience, WaitBucket(waited))},
+	}
+}
+
+// AbandonedIncrements: a parent left the queue before being answered.
+func AbandonedIncrements(at time.Time, audience string) []Increment {
+	if !idPattern.MatchString(audience) {
+		return nil
+	}
+	return []Increment{{string(bucketFlow), tallyKey(at.In(stockholm).Format(DayLayout), audience, "abandoned")}}
+}
+
+func internal(incs []Increment) []increment {
+	out := make([]increment, len(incs))
+	for i, inc := range incs {
+		out[i] = increment{[]byte(inc.Bucket), inc.Key}
+	}
+	return out
+}
+
 // OpenTallies makes sure the counter buckets exist and starts the writer
 // goroutine. The caller keeps owning db and closes it after Close.
 func OpenTallies(db *bolt.DB, log zerolog.Logger) (*Tallies, error) {
@@ -103,16 +170,12 @@ func OpenTallies(db *bolt.DB, log zerolog.Logger) (*Tallies, error) {
 // otherwise it is called later on the writer goroutine, and must not block for
 // long, since the next batch waits for it.
 func (t *Tallies) Add(day, audience string, topics []string, done func(error)) {
-	uniq, err := validateTally(day, audience, topics)
+	incs, err := ClosedIncrements(day, audience, topics)
 	if err != nil {
 		call(done, err)
 		return
 	}
-	incs := make([]increment, len(uniq))
-	for i, topic := range uniq {
-		incs[i] = increment{bucketTallies, tallyKey(day, audience, topic)}
-	}
-	t.enqueue(tallyEntry{incs: incs, done: done})
+	t.enqueue(tallyEntry{incs: internal(incs), done: done})
 }
 
 func (t *Tallies) enqueue(e tallyEntry) {
@@ -130,39 +193,23 @@ func (t *Tallies) enqueue(e tallyEntry) {
 // Queued counts a parent joining the queue: the day's flow and the hour of
 // the week (per month) when parents write. It never waits for the disk.
 func (t *Tallies) Queued(at time.Time, audience string) {
-	if !idPattern.MatchString(audience) {
-		return
+	if incs := QueuedIncrements(at, audience); incs != nil {
+		t.enqueue(tallyEntry{incs: internal(incs)})
 	}
-	at = at.In(stockholm)
-	day := at.Format(DayLayout)
-	weekday := int(at.Weekday())
-	if weekday == 0 {
-		weekday = 7
-	}
-	t.enqueue(tallyEntry{incs: []increment{
-		{bucketFlow, tallyKey(day, audience, "queued")},
-		{bucketHours, fmt.Sprintf("%s|%d|%02d", at.Format("2006-01"), weekday, at.Hour())},
-	}})
 }
 
 // Answered counts a chat taken by a counsellor after waiting so long.
 func (t *Tallies) Answered(at time.Time, audience string, waited time.Duration) {
-	if !idPattern.MatchString(audience) {
-		return
+	if incs := AnsweredIncrements(at, audience, waited); incs != nil {
+		t.enqueue(tallyEntry{incs: internal(incs)})
 	}
-	day := at.In(stockholm).Format(DayLayout)
-	t.enqueue(tallyEntry{incs: []increment{
-		{bucketFlow, tallyKey(day, audience, "answered")},
-		{bucketWaits, tallyKey(day, audience, WaitBucket(waited))},
-	}})
 }
 
 // Abandoned counts a parent who left the queue before being answered.
 func (t *Tallies) Abandoned(at time.Time, audience string) {
-	if !idPattern.MatchString(audience) {
-		return
+	if incs := AbandonedIncrements(at, audience); incs != nil {
+		t.enqueue(tallyEntry{incs: internal(incs)})
 	}
-	t.enqueue(tallyEntry{incs: []increment{{bucketFlow, tallyKey(at.In(stockholm).Format(DayLayout), audience, "abandoned")}}})
 }
 
 // WaitBuckets are the wait-time classes, in order.
@@ -250,23 +297,54 @@ func (t *Tallies) write(batch []tallyEntry) error {
 	}
 	return t.db.Update(func(tx *bolt.Tx) error {
 		for k, d := range counts {
-			b := tx.Bucket([]byte(k.bucket))
-			if b == nil {
-				return fmt.Errorf("stats: bucket %s missing", k.bucket)
-			}
-			n := d
-			if v := b.Get([]byte(k.key)); len(v) == 8 {
-				n += binary.BigEndian.Uint64(v)
-			}
-			// bbolt keeps a reference to the value until the commit, so
-			// every Put needs its own buffer.
-			buf := binary.BigEndian.AppendUint64(make([]byte, 0, 8), n)
-			if err := b.Put([]byte(k.key), buf); err != nil {
+			if err := raise(tx, []byte(k.bucket), k.key, d); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
+}
+
+// raise adds d to one counter inside tx.
+func raise(tx *bolt.Tx, bucket []byte, key string, d uint64) error {
+	b := tx.Bucket(bucket)
+	if b == nil {
+		return fmt.Errorf("stats: bucket %s missing", bucket)
+	}
+	n := d
+	if v := b.Get([]byte(key)); len(v) == 8 {
+		n += binary.BigEndian.Uint64(v)
+	}
+	// bbolt keeps a reference to the value until the commit, so every Put
+	// needs its own buffer.
+	return b.Put([]byte(key), binary.BigEndian.AppendUint64(make([]byte, 0, 8), n))
+}
+
+// incrementKey is the shape of every tally key: three parts of lower-case
+// letters, digits, '_' and '-' (dates), split by '|'.
+var incrementKey = regexp.MustCompile(`^[a-z0-9_-]{1,40}\|[a-z0-9_-]{1,40}\|[a-z0-9_-]{1,40}$`)
+
+// ApplyIncrements raises each counter by one inside tx, the transaction of
+// whoever applies them (the store node applying a chat node's tallies). It
+// refuses increments for buckets that are not tally buckets or with keys
+// that could not have been made by the functions above.
+func ApplyIncrements(tx *bolt.Tx, incs []Increment) error {
+	for _, inc := range incs {
+		known := false
+		for _, b := range counterBuckets {
+			known = known || string(b) == inc.Bucket
+		}
+		if !known || !incrementKey.MatchString(inc.Key) {
+			return fmt.Errorf("stats: not a tally increment: %q %q", inc.Bucket, inc.Key)
+		}
+		if _, err := tx.CreateBucketIfNotExists([]byte(inc.Bucket)); err != nil {
+			return err
+		}
+		if err := raise(tx, []byte(inc.Bucket), inc.Key, 1); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Count is the stored count for one (day, audience, topic); 0 if none.

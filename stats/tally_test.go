@@ -377,3 +377,41 @@ func BenchmarkTallyAddDurable(b *testing.B) {
 		}
 	})
 }
+
+// ApplyIncrements counts what the event functions produce, in the caller's
+// transaction, and refuses anything else.
+func TestApplyIncrements(t *testing.T) {
+	db, err := bolt.Open(filepath.Join(t.TempDir(), "t.db"), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	tal, err := OpenTallies(db, zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tal.Close()
+	closed, err := ClosedIncrements("2026-11-23", "young", []string{"sleep", "sleep", "school"})
+	if err != nil || len(closed) != 2 {
+		t.Fatalf("%v %v", closed, err)
+	}
+	at := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	all := append(closed, QueuedIncrements(at, "young")...)
+	all = append(all, AnsweredIncrements(at, "young", 3*time.Minute)...)
+	if err := db.Update(func(tx *bolt.Tx) error { return ApplyIncrements(tx, all) }); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := tal.Count("2026-11-23", "young", "sleep"); n != 1 {
+		t.Fatalf("sleep = %d", n)
+	}
+	for _, bad := range [][]Increment{
+		{{Bucket: "staff", Key: "a|b|c"}},
+		{{Bucket: "tallies", Key: "2026-11-23|young"}},
+		{{Bucket: "tallies", Key: "2026-11-23|Young|sleep"}},
+		{{Bucket: "tallies", Key: "2026-11-23|young|sleep\n"}},
+	} {
+		if err := db.Update(func(tx *bolt.Tx) error { return ApplyIncrements(tx, bad) }); err == nil {
+			t.Errorf("applied %v", bad)
+		}
+	}
+}
