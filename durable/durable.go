@@ -58,18 +58,16 @@ type Applier struct {
 	handlers map[string]Handler
 	log      zerolog.Logger
 	consumer string
+	grouped  bool // the consumer group is known to exist
 	// afterCommit, if set (tests), runs after a batch is committed to bbolt
 	// and before it is acknowledged in Redis: a crash there is the case
 	// exactly-once must survive.
 	afterCommit func()
 }
 
-// NewApplier prepares the consumer group and the bookkeeping bucket.
-func NewApplier(ctx context.Context, rdb *redis.Client, db *bolt.DB, handlers map[string]Handler, log zerolog.Logger) (*Applier, error) {
-	err := rdb.XGroupCreateMkStream(ctx, Stream, group, "0").Err()
-	if err != nil && !strings.Contains(err.Error(), "BUSYGROUP") {
-		return nil, fmt.Errorf("durable: creating the consumer group: %w", err)
-	}
+// NewApplier prepares the bookkeeping bucket. It does not need Redis yet:
+// the consumer group is made on the first step that reaches it.
+func NewApplier(rdb *redis.Client, db *bolt.DB, handlers map[string]Handler, log zerolog.Logger) (*Applier, error) {
 	if err := db.Update(func(tx *bolt.Tx) error {
 		_, err := tx.CreateBucketIfNotExists(bucketMeta)
 		return err
@@ -105,6 +103,13 @@ func (a *Applier) Run(ctx context.Context) error {
 // acknowledged (after a crash), then new ones, waiting up to block for them.
 // It returns how many entries it committed or skipped.
 func (a *Applier) Step(ctx context.Context, block time.Duration) (int, error) {
+	if !a.grouped {
+		err := a.rdb.XGroupCreateMkStream(ctx, Stream, group, "0").Err()
+		if err != nil && !strings.Contains(err.Error(), "BUSYGROUP") {
+			return 0, fmt.Errorf("durable: creating the consumer group: %w", err)
+		}
+		a.grouped = true
+	}
 	for _, from := range []string{"0", ">"} {
 		args := &redis.XReadGroupArgs{Group: group, Consumer: a.consumer, Streams: []string{Stream, from}, Count: 200, Block: -1}
 		if from == ">" {
@@ -113,6 +118,9 @@ func (a *Applier) Step(ctx context.Context, block time.Duration) (int, error) {
 		res, err := a.rdb.XReadGroup(ctx, args).Result()
 		if errors.Is(err, redis.Nil) {
 			continue
+		}
+		if err != nil && strings.Contains(err.Error(), "NOGROUP") {
+			a.grouped = false // Redis lost the group (restarted without its data): make it again
 		}
 		if err != nil {
 			return 0, fmt.Errorf("durable: reading the stream: %w", err)

@@ -18,7 +18,8 @@ type Config struct {
 	Addr           string
 	Data           string
 	MetricsAddr    string
-	Pprof          bool // serve /debug/pprof/ on the metrics address
+	Pprof          bool   // serve /debug/pprof/ on the metrics address
+	Redis          string // redis://HOST:PORT/DB: join a cluster (docs/scaling.md); empty: one node on its own
 	Origins        []string
 	Hours          hours.Hours
 	Contacts       []chat.Contact
@@ -75,6 +76,7 @@ func parseServeFlags(args []string, getenv func(string) string) (Config, error) 
 	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:8080", "listen address")
 	fs.StringVar(&cfg.Data, "data", "./data", "data directory")
 	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", "", "separate address for /metrics (default: the main listener)")
+	fs.StringVar(&cfg.Redis, "redis", "", "redis://HOST:PORT/DB: join a cluster of nodes sharing this Redis; this node owns --data and applies what the others send (docs/scaling.md)")
 	fs.BoolVar(&cfg.Pprof, "pprof", false, "also serve Go's profiler at /debug/pprof/ on --metrics-addr (which must be set)")
 	fs.StringVar(&origins, "origins", "", "comma-separated host patterns allowed to embed the widget (default: same origin only)")
 	fs.StringVar(&hoursSpec, "hours", defaultHours, `opening hours, Europe/Stockholm, e.g. "mon-thu 09:00-16:00; fri 09:00-12:00" or "always"`)
@@ -171,6 +173,8 @@ func (c Config) Validate() error {
 		return errors.New("--case-retention-days must be 1–3650")
 	case c.StatsK < 2 || c.StatsK > 100:
 		return errors.New("--stats-k must be 2–100")
+	case c.Redis != "" && !strings.HasPrefix(c.Redis, "redis://") && !strings.HasPrefix(c.Redis, "rediss://"):
+		return errors.New("--redis must be a redis:// or rediss:// URL")
 	case c.Pprof && c.MetricsAddr == "":
 		return errors.New("--pprof needs --metrics-addr: the profiler is never served on the public listener")
 	case c.Launcher != "always" && c.Launcher != "staffed":

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/redis/go-redis/v9"
+
 	"context"
 	"errors"
 	"fmt"
@@ -10,6 +12,7 @@ import (
 	"net/http/pprof"
 	"os"
 	"parentline/audit"
+	"parentline/durable"
 	"path/filepath"
 	"sync/atomic"
 	"time"
@@ -45,6 +48,8 @@ type Server struct {
 	handler http.Handler
 	metrics http.Handler
 	ready   atomic.Bool
+	redis   *redis.Client    // nil on a node of its own
+	applier *durable.Applier // applies what chat nodes send; with --redis
 }
 
 // openDB opens the bbolt file in dir, failing fast if another process holds it.
@@ -86,6 +91,18 @@ func (s *Server) build() error {
 		return fmt.Errorf("opening staff accounts: %w", err)
 	}
 	s.auth = staff.NewAuth(users, staff.AuthOptions{CookieSecure: s.cfg.CookieSecure, Log: s.log})
+	if s.cfg.Redis != "" {
+		opts, err := redis.ParseURL(s.cfg.Redis)
+		if err != nil {
+			return fmt.Errorf("--redis: %w", err)
+		}
+		opts.ContextTimeoutEnabled = true // go-redis ignores context deadlines otherwise
+		s.redis = redis.NewClient(opts)
+		s.applier, err = durable.NewApplier(s.redis, s.db, map[string]durable.Handler{durable.KindTally: durable.ApplyTally}, s.log)
+		if err != nil {
+			return err
+		}
+	}
 	topics, err := stats.OpenTopics(s.db)
 	if err != nil {
 		return fmt.Errorf("opening topics: %w", err)
@@ -198,6 +215,14 @@ func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "store not readable", http.StatusServiceUnavailable)
 		return
 	}
+	if s.redis != nil {
+		ctx, cancel := context.WithTimeout(r.Context(), time.Second)
+		defer cancel()
+		if err := s.redis.Ping(ctx).Err(); err != nil {
+			http.Error(w, "redis not reachable", http.StatusServiceUnavailable)
+			return
+		}
+	}
 	io.WriteString(w, "ready\n")
 }
 
@@ -239,6 +264,12 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	defer stopSweep()
 	go s.auth.Sweeper(sweepCtx, 10*time.Minute)
 	go s.concern.RunRetention(sweepCtx, 24*time.Hour)
+	applied := make(chan struct{})
+	if s.applier != nil {
+		go func() { s.applier.Run(sweepCtx); close(applied) }()
+	} else {
+		close(applied)
+	}
 
 	var runErr error
 	select {
@@ -258,6 +289,8 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	if err := s.hub.Shutdown(sctx); err != nil {
 		s.log.Warn().Err(err).Msg("closing chat sockets")
 	}
+	stopSweep()
+	<-applied // the applier's last batch is committed (or not begun) before the store closes
 	return errors.Join(runErr, s.Close())
 }
 
@@ -271,6 +304,9 @@ func (s *Server) Close() error {
 	}
 	if err := s.db.Close(); err != nil {
 		errs = append(errs, fmt.Errorf("closing store: %w", err))
+	}
+	if s.redis != nil {
+		s.redis.Close()
 	}
 	return errors.Join(errs...)
 }
