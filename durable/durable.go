@@ -59,6 +59,9 @@ type Applier struct {
 	log      zerolog.Logger
 	consumer string
 	grouped  bool // the consumer group is known to exist
+	// recheck: entries may be delivered but unacknowledged (at start, and
+	// after a failed step), so the next step reads those first.
+	recheck bool
 	// afterCommit, if set (tests), runs after a batch is committed to bbolt
 	// and before it is acknowledged in Redis: a crash there is the case
 	// exactly-once must survive.
@@ -74,7 +77,7 @@ func NewApplier(rdb *redis.Client, db *bolt.DB, handlers map[string]Handler, log
 	}); err != nil {
 		return nil, fmt.Errorf("durable: creating %s: %w", bucketMeta, err)
 	}
-	return &Applier{rdb: rdb, db: db, handlers: handlers, log: log, consumer: "store"}, nil
+	return &Applier{rdb: rdb, db: db, handlers: handlers, log: log, consumer: "store", recheck: true}, nil
 }
 
 // Run applies entries until ctx ends. Redis or disk failures are logged and
@@ -102,7 +105,12 @@ func (a *Applier) Run(ctx context.Context) error {
 // Step applies one batch: first entries delivered before but never
 // acknowledged (after a crash), then new ones, waiting up to block for them.
 // It returns how many entries it committed or skipped.
-func (a *Applier) Step(ctx context.Context, block time.Duration) (int, error) {
+func (a *Applier) Step(ctx context.Context, block time.Duration) (n int, err error) {
+	defer func() {
+		if err != nil {
+			a.recheck = true
+		}
+	}()
 	if !a.grouped {
 		err := a.rdb.XGroupCreateMkStream(ctx, Stream, group, "0").Err()
 		if err != nil && !strings.Contains(err.Error(), "BUSYGROUP") {
@@ -111,6 +119,9 @@ func (a *Applier) Step(ctx context.Context, block time.Duration) (int, error) {
 		a.grouped = true
 	}
 	for _, from := range []string{"0", ">"} {
+		if from == "0" && !a.recheck {
+			continue
+		}
 		args := &redis.XReadGroupArgs{Group: group, Consumer: a.consumer, Streams: []string{Stream, from}, Count: 200, Block: -1}
 		if from == ">" {
 			args.Block = block
@@ -126,6 +137,9 @@ func (a *Applier) Step(ctx context.Context, block time.Duration) (int, error) {
 			return 0, fmt.Errorf("durable: reading the stream: %w", err)
 		}
 		if len(res) == 0 || len(res[0].Messages) == 0 {
+			if from == "0" {
+				a.recheck = false // nothing left over
+			}
 			continue
 		}
 		return a.apply(ctx, res[0].Messages)
