@@ -304,6 +304,11 @@ func (h *Hub) parentDropped(p *parent, c *conn) {
 // refuseTo sends an error frame, in the parent's language when we have one.
 func (h *Hub) refuseTo(c *conn, lang string, fe *frameError) {
 	h.m.rejected.WithLabelValues(fe.code).Inc()
+	c.push(fe.frame(lang))
+}
+
+// frame is the error frame for a refusal, its message in lang.
+func (fe *frameError) frame(lang string) []byte {
 	msg := fe.msg
 	if lang == "sv" {
 		if fe.sv != "" {
@@ -312,7 +317,7 @@ func (h *Hub) refuseTo(c *conn, lang string, fe *frameError) {
 			msg = s
 		}
 	}
-	c.push(encode(errorFrame{Type: "error", Code: fe.code, Message: msg}))
+	return encode(errorFrame{Type: "error", Code: fe.code, Message: msg})
 }
 
 // swedishErrors are the Swedish texts for error codes.

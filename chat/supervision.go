@@ -119,13 +119,7 @@ func errorFrameFor(err error) []byte {
 	if !ok {
 		fe = refuse(codeStoreFailed, err.Error())
 	}
-	msg := fe.msg
-	if fe.sv != "" {
-		msg = fe.sv
-	} else if s, ok := swedishErrors[fe.code]; ok {
-		msg = s
-	}
-	return encode(errorFrame{Type: "error", Code: fe.code, Message: msg})
+	return fe.frame("sv")
 }
 
 // handOverLocked gives a chat to a new holder (a transfer or a take-over):
