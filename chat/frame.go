@@ -41,6 +41,8 @@ const (
 	codeReplaced         = "replaced"
 	codeInDebrief        = "in_debrief"
 	codeDailyCap         = "daily_cap"
+	codeNotSent          = "not_sent"    // a cluster node could not reach Redis: nothing happened
+	codeUnsupported      = "unsupported" // not offered on a service of several nodes (yet)
 )
 
 // inFrame is every field any client frame may carry; which ones matter

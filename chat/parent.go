@@ -342,4 +342,6 @@ var swedishErrors = map[string]string{
 	codeReplaced:         "Konsolen öppnades i ett annat fönster.",
 	codeInDebrief:        "Du har markerat att du är i avlastningssamtal och tar inte emot chattar.",
 	codeDailyCap:         "Du har tagit så många chattar som du får i dag.",
+	codeNotSent:          "Det gick inte att skicka just nu. Inget har ändrats – försök igen om en stund.",
+	codeUnsupported:      "Det här går inte att göra i den här installationen ännu.",
 }
