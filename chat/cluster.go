@@ -21,6 +21,9 @@ import (
 type ClusterOptions struct {
 	Redis *redis.Client // with ContextTimeoutEnabled set
 	Node  string        // this node's id; default a random one
+	// Key is the cluster key (ClusterKeySize bytes) every node shares; chat
+	// content in Redis is encrypted with it.
+	Key []byte
 	// Heartbeat is how often the node says it is alive; a node silent for
 	// four heartbeats is dead and its chats resumable elsewhere. Default 500ms.
 	Heartbeat time.Duration
@@ -38,6 +41,7 @@ type ClusterOptions struct {
 type Cluster struct {
 	opts  Options
 	rdb   *redis.Client
+	seal  *sealer
 	node  string
 	beat  time.Duration
 	log   zerolog.Logger
@@ -107,6 +111,10 @@ func NewCluster(opts Options, copts ClusterOptions) (*Cluster, error) {
 	if err != nil {
 		return nil, err
 	}
+	seal, err := newSealer(copts.Key)
+	if err != nil {
+		return nil, err
+	}
 	if copts.Node == "" {
 		copts.Node = newID()[:12]
 	}
@@ -115,7 +123,7 @@ func NewCluster(opts Options, copts ClusterOptions) (*Cluster, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	c := &Cluster{
-		opts: opts, rdb: copts.Redis, node: copts.Node, beat: copts.Heartbeat,
+		opts: opts, rdb: copts.Redis, seal: seal, node: copts.Node, beat: copts.Heartbeat,
 		log: opts.Log.With().Str("node", copts.Node).Logger(), m: newMetrics(opts.Registry), loc: loc,
 		ctx: ctx, stop: cancel,
 		parents: map[string]*cparent{}, counselors: map[string]*ccounselor{}, sockets: map[*conn]struct{}{},
@@ -173,6 +181,15 @@ type delivery struct {
 	extra []byte // a second frame, written right after the first
 }
 
+// adata is what a delivery's sealed frames are bound to: the chat they are
+// about, or else their recipient.
+func (d delivery) adata() string {
+	if d.chat != "" {
+		return d.chat
+	}
+	return d.to
+}
+
 // deliver sends a frame to a socket on node: this node's own at once,
 // another's through its inbox.
 func (c *Cluster) deliver(ctx context.Context, node string, d delivery) error {
@@ -185,9 +202,10 @@ func (c *Cluster) deliver(ctx context.Context, node string, d delivery) error {
 		c.mu.Unlock()
 		return nil
 	}
-	vals := []any{"to", d.to, "k", d.kind, "c", d.chat, "f", d.frame}
+	ad := d.adata()
+	vals := []any{"to", d.to, "k", d.kind, "c", d.chat, "f", c.seal.seal(ad, d.frame)}
 	if d.extra != nil {
-		vals = append(vals, "h", d.extra)
+		vals = append(vals, "h", c.seal.seal(ad, d.extra))
 	}
 	err := c.rdb.XAdd(ctx, &redis.XAddArgs{Stream: keyInbox(node), MaxLen: 100000, Approx: true, Values: vals}).Err()
 	if err != nil {
@@ -324,14 +342,19 @@ func (c *Cluster) inboxLoop() {
 				d.to, _ = m.Values["to"].(string)
 				d.kind, _ = m.Values["k"].(string)
 				d.chat, _ = m.Values["c"].(string)
+				var err error
 				if f, ok := m.Values["f"].(string); ok && f != "" {
-					d.frame = []byte(f)
+					d.frame, err = c.seal.open(d.adata(), f)
 				}
-				if f, ok := m.Values["h"].(string); ok && f != "" {
-					d.extra = []byte(f)
+				if f, ok := m.Values["h"].(string); ok && f != "" && err == nil {
+					d.extra, err = c.seal.open(d.adata(), f)
+				}
+				last = m.ID
+				if err != nil {
+					c.log.Error().Msg("an inbox entry does not open with this node's cluster key: do all nodes have the same --cluster-key-file?")
+					continue
 				}
 				c.applyLocked(d)
-				last = m.ID
 			}
 		}
 		c.mu.Unlock()

@@ -118,7 +118,7 @@ func (c *Cluster) counselorConnected(st Staff, cn *conn) (*ccounselor, error) {
 			continue
 		}
 		id, _ := pair[0].(string)
-		if ci, ok := parseChatInfo(id, pair[1]); ok {
+		if ci, ok := parseChatInfo(c.seal, id, pair[1]); ok {
 			cn.push(ci.startedFrame(""))
 			cn.push(ci.historyFrame())
 			c.knownLocked(co, id)
@@ -155,7 +155,7 @@ func (c *Cluster) counselorFrame(co *ccounselor, f inFrame, received time.Time) 
 		}
 		out := encodeMsg("", "counselor", f.Text, "")
 		res, err := scriptRelay.Run(ctx, c.rdb, []string{keyChat(f.Chat), keyLog(f.Chat)},
-			"c", co.Username, f.Text, out, c.node, logCap, f.Chat).Slice()
+			"c", co.Username, c.seal.seal(f.Chat, []byte(f.Text)), c.seal.seal(f.Chat, out), c.node, logCap, f.Chat).Slice()
 		if err != nil {
 			c.log.Warn().Err(err).Msg("relaying a counsellor's message")
 			return notSent()
@@ -197,7 +197,7 @@ func (c *Cluster) counselorFrame(co *ccounselor, f inFrame, received time.Time) 
 		if err := checkText(f.Text); err != nil {
 			return err
 		}
-		ok, err := scriptNote.Run(ctx, c.rdb, []string{keyChat(f.Chat), keyLog(f.Chat)}, co.Username, co.Name, f.Text, logCap).Int()
+		ok, err := scriptNote.Run(ctx, c.rdb, []string{keyChat(f.Chat), keyLog(f.Chat)}, co.Username, co.Name, c.seal.seal(f.Chat, []byte(f.Text)), logCap).Int()
 		if err != nil {
 			return notSent()
 		}
@@ -265,7 +265,7 @@ func (c *Cluster) accept(ctx context.Context, co *ccounselor, id string) error {
 	}
 	id, _ = res[1].(string)
 	answered, _ := res[2].(string)
-	ci, _ := parseChatInfo(id, res[3])
+	ci, _ := parseChatInfo(c.seal, id, res[3])
 	c.mu.Lock()
 	if c.counselors[co.Username] == co {
 		co.conn.push(ci.startedFrame(""))
@@ -380,7 +380,7 @@ func (c *Cluster) transfer(ctx context.Context, co *ccounselor, id, to string) e
 	node, _ := res[1].(string)
 	name, _ := res[2].(string)
 	pnode, _ := res[3].(string)
-	ci, _ := parseChatInfo(id, res[4])
+	ci, _ := parseChatInfo(c.seal, id, res[4])
 	c.mu.Lock()
 	delete(co.known, id)
 	if c.counselors[co.Username] == co {

@@ -111,7 +111,7 @@ func (c *Cluster) parentFrame(cn *conn, p *cparent, f inFrame, received time.Tim
 		}
 		out := encodeMsg(p.chat, "parent", f.Text, "")
 		res, err := scriptRelay.Run(ctx, c.rdb, []string{keyChat(p.chat), keyLog(p.chat)},
-			"p", "", f.Text, out, c.node, logCap, p.chat).Slice()
+			"p", "", c.seal.seal(p.chat, []byte(f.Text)), c.seal.seal(p.chat, out), c.node, logCap, p.chat).Slice()
 		if err != nil {
 			c.log.Warn().Err(err).Msg("relaying a parent's message")
 			return p, notSent()
@@ -213,7 +213,7 @@ func (c *Cluster) hello(cn *conn, f inFrame) (*cparent, error) {
 	c.mu.Unlock()
 	_, err = c.rdb.TxPipelined(ctx, func(pipe redis.Pipeliner) error {
 		pipe.HSet(ctx, keyChat(id), "state", "waiting", "pseud", pseud, "aud", f.Audience, "lang", f.Lang,
-			"first", first, "urgent", urgent, "rsv", reason["sv"], "ren", reason["en"], "holder", "", "hname", "",
+			"first", c.seal.seal(id, []byte(first)), "urgent", urgent, "rsv", reason["sv"], "ren", reason["en"], "holder", "", "hname", "",
 			"pnode", c.node, "hnode", "", "queued", now.UnixMilli(), "tok", tokenSum(token), "session", session,
 			"answered", "0", "seq", seq, "prio", prio)
 		pipe.Expire(ctx, keyChat(id), clusterKeyTTL)
@@ -277,7 +277,7 @@ func (c *Cluster) resume(cn *conn, token string) (*cparent, error) {
 		c.sleep(100 * time.Millisecond) // its node may have just died: wait for its heartbeat to lapse
 	}
 	id, _ := res[1].(string)
-	ci, ok := parseChatInfo(id, res[2])
+	ci, ok := parseChatInfo(c.seal, id, res[2])
 	if !ok {
 		return nil, refuse(codeInvalidToken, "the chat could not be resumed: unknown or expired token")
 	}

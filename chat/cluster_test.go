@@ -1,10 +1,14 @@
 package chat
 
 import (
+	"bytes"
 	"context"
+	"crypto/rand"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -29,6 +33,7 @@ type cluster struct {
 	tallies *stats.Tallies
 	db      *bolt.DB
 	opts    Options
+	key     []byte
 }
 
 func newCluster(t *testing.T, n int, mod func(*Options)) *cluster {
@@ -61,7 +66,9 @@ func newCluster(t *testing.T, n int, mod func(*Options)) *cluster {
 	if mod != nil {
 		mod(&opts)
 	}
-	cl := &cluster{t: t, redis: r, tallies: tallies, db: db, opts: opts}
+	key := make([]byte, ClusterKeySize)
+	rand.Read(key)
+	cl := &cluster{t: t, redis: r, tallies: tallies, db: db, opts: opts, key: key}
 	for range n {
 		cl.add()
 	}
@@ -83,7 +90,7 @@ func newCluster(t *testing.T, n int, mod func(*Options)) *cluster {
 // add starts one more node.
 func (cl *cluster) add() *harness {
 	cl.t.Helper()
-	e, err := NewCluster(cl.opts, ClusterOptions{Redis: cl.redis.Client(), Heartbeat: 100 * time.Millisecond})
+	e, err := NewCluster(cl.opts, ClusterOptions{Redis: cl.redis.Client(), Key: cl.key, Heartbeat: 100 * time.Millisecond})
 	if err != nil {
 		cl.t.Fatal(err)
 	}
@@ -375,8 +382,10 @@ func TestCluster_NoChatTextLeftInRedis(t *testing.T) {
 
 	ctx := context.Background()
 	rdb := cl.redis.Client()
-	if found := scanFor(t, ctx, cl, "UA-MARKER", "203.0.113", "127.0.0.1"); len(found) > 0 {
-		t.Fatalf("a client's user agent or address is in Redis: %v", found)
+	// While the chat runs its text is in Redis only sealed with the cluster
+	// key; the user agent and address are never there.
+	if found := scanFor(t, ctx, cl, "MARKER", "203.0.113", "127.0.0.1"); len(found) > 0 {
+		t.Fatalf("in Redis during the chat: %v", found)
 	}
 	co.send(map[string]any{"type": "close", "chat": id, "topics": []string{"school"}})
 	co.expectWhere("chat_ended", func(m map[string]any) bool { return m["reason"] == "closed" })
@@ -390,12 +399,40 @@ func TestCluster_NoChatTextLeftInRedis(t *testing.T) {
 	if found := scanFor(t, ctx, cl, "MARKER", id); len(found) > 0 {
 		t.Fatalf("left in Redis after the chat ended: %v", found)
 	}
+	if found := filesHolding(t, cl.redis.Dir(), "MARKER", "203.0.113"); len(found) > 0 {
+		t.Fatalf("in Redis's files on disk: %v", found)
+	}
 	keys, _ := rdb.Keys(ctx, "*").Result()
 	for _, k := range keys {
 		if strings.HasPrefix(k, "pl:chat:") || strings.HasPrefix(k, "pl:resume:") {
 			t.Fatalf("a chat's key outlived it: %s", k)
 		}
 	}
+}
+
+// filesHolding lists the files under dir that contain any marker.
+func filesHolding(t *testing.T, dir string, markers ...string) []string {
+	t.Helper()
+	var found []string
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for _, m := range markers {
+			if bytes.Contains(b, []byte(m)) {
+				found = append(found, path+" holds "+m)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return found
 }
 
 // scanFor reads every key in Redis, whole, by its type and as DUMP, and

@@ -21,8 +21,9 @@ type chatInfo struct {
 	notes                                       []note
 }
 
-// parseChatInfo reads chatinfo(id)'s result: {fields, log}.
-func parseChatInfo(id string, v any) (chatInfo, bool) {
+// parseChatInfo reads chatinfo(id)'s result: {fields, log}; seal opens
+// the first line and the texts.
+func parseChatInfo(seal *sealer, id string, v any) (chatInfo, bool) {
 	parts, ok := v.([]any)
 	if !ok || len(parts) != 2 {
 		return chatInfo{}, false
@@ -42,7 +43,7 @@ func parseChatInfo(id string, v any) (chatInfo, bool) {
 		}
 		return time.UnixMilli(n)
 	}
-	ci := chatInfo{id: id, state: str(0), pseudonym: str(1), audience: str(2), lang: str(3), first: str(4),
+	ci := chatInfo{id: id, state: str(0), pseudonym: str(1), audience: str(2), lang: str(3), first: seal.openString(id, str(4)),
 		urgent: str(5) == "1", holderName: str(8), session: str(9), queued: ms(10), holder: str(11), pnode: str(12), started: ms(13)}
 	if ci.state == "" {
 		return ci, false
@@ -64,10 +65,11 @@ func parseChatInfo(id string, v any) (chatInfo, bool) {
 			val, _ := kv[i+1].(string)
 			m[k] = val
 		}
+		text := seal.openString(id, m["t"])
 		if m["k"] == "note" {
-			ci.notes = append(ci.notes, note{From: m["f"], Text: m["t"]})
+			ci.notes = append(ci.notes, note{From: m["f"], Text: text})
 		} else {
-			ci.history = append(ci.history, line{From: m["f"], Text: m["t"]})
+			ci.history = append(ci.history, line{From: m["f"], Text: text})
 		}
 	}
 	return ci, true

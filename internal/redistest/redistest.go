@@ -51,6 +51,10 @@ func Start(t testing.TB) *Server {
 func (s *Server) Addr() string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(s.port)) }
 func (s *Server) URL() string  { return "redis://" + s.Addr() + "/0" }
 
+// Dir is the server's working directory: its append-only files, what Redis
+// keeps at rest.
+func (s *Server) Dir() string { return s.dir }
+
 // Client returns a go-redis client for the server, closed at cleanup.
 // Context deadlines bound its socket reads and writes (go-redis ignores
 // them unless ContextTimeoutEnabled is set, and waits its own 3 s).
