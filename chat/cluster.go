@@ -59,8 +59,7 @@ type Cluster struct {
 	closing    bool
 	dirty      bool
 	view       clusterView // the last cluster-wide numbers, for Status
-	missing    map[string]bool
-	reaped     bool
+	missing    map[string]int
 	dirtyWake  chan struct{}
 }
 
@@ -127,7 +126,7 @@ func NewCluster(opts Options, copts ClusterOptions) (*Cluster, error) {
 		log: opts.Log.With().Str("node", copts.Node).Logger(), m: newMetrics(opts.Registry), loc: loc,
 		ctx: ctx, stop: cancel,
 		parents: map[string]*cparent{}, counselors: map[string]*ccounselor{}, sockets: map[*conn]struct{}{},
-		missing: map[string]bool{}, dirtyWake: make(chan struct{}, 1),
+		missing: map[string]int{}, dirtyWake: make(chan struct{}, 1),
 	}
 	c.loops.Add(4)
 	go c.heartbeatLoop()
@@ -495,8 +494,15 @@ func (c *Cluster) sweepGraces() {
 	}
 }
 
-// reapDead takes over for nodes whose alive key has been missing on two
-// checks in a row.
+// reapAfter is how many checks in a row (one per heartbeat) a node's alive
+// key must be missing before its sockets' graces start. A resume does not
+// wait for this (it needs only the alive key gone); reaping is for sockets
+// that never come back, so it errs on the slow side: after Redis restarts,
+// every node must have time to say it is alive again.
+const reapAfter = 10
+
+// reapDead takes over for nodes whose alive key has been missing on
+// reapAfter checks in a row.
 func (c *Cluster) reapDead() {
 	ctx, cancel := c.rctx()
 	defer cancel()
@@ -514,10 +520,14 @@ func (c *Cluster) reapDead() {
 			return
 		}
 		c.mu.Lock()
-		seen := c.missing[n]
-		c.missing[n] = alive == 0
+		if alive == 1 {
+			delete(c.missing, n)
+		} else {
+			c.missing[n]++
+		}
+		misses := c.missing[n]
 		c.mu.Unlock()
-		if alive == 1 || !seen {
+		if misses < reapAfter {
 			continue
 		}
 		ok, err := scriptReap.Run(ctx, c.rdb, nil, n, deadline).Int()

@@ -481,3 +481,111 @@ func scanFor(t *testing.T, ctx context.Context, cl *cluster, markers ...string) 
 	}
 	return found
 }
+
+// sendThrough sends n messages from the parent, one every gap, while
+// disturb runs, and returns the texts the parent saw acknowledged (its own
+// echo) and how many it was told were not sent.
+func sendThrough(t *testing.T, p *client, n int, gap time.Duration, disturb func()) (acked []string, refused int) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() { defer close(done); disturb() }()
+	for i := range n {
+		p.send(map[string]any{"type": "msg", "text": fmt.Sprintf("m%02d", i), "id": fmt.Sprintf("id%02d", i)})
+		time.Sleep(gap)
+	}
+	<-done
+	deadline := time.After(15 * time.Second)
+	for len(acked)+refused < n {
+		select {
+		case m := <-p.frames:
+			switch {
+			case m["type"] == "msg" && m["from"] == "parent":
+				acked = append(acked, m["text"].(string))
+			case m["type"] == "error" && m["code"] == "not_sent":
+				refused++
+			case m["type"] == "error":
+				t.Fatalf("unexpected refusal: %v", m)
+			}
+		case <-deadline:
+			t.Fatalf("after %d acknowledged and %d refused of %d, no answer", len(acked), refused, n)
+		}
+	}
+	return acked, refused
+}
+
+// receivedAll waits until the counsellor has every acknowledged text, in
+// order (texts the parent was told were not sent may arrive too).
+func receivedAll(t *testing.T, co *client, acked []string) {
+	t.Helper()
+	deadline := time.After(10 * time.Second)
+	next := 0
+	for next < len(acked) {
+		select {
+		case m := <-co.frames:
+			if m["type"] == "msg" && m["from"] == "parent" && m["text"] == acked[next] {
+				next++
+			}
+		case <-deadline:
+			t.Fatalf("the counsellor got %d of %d acknowledged messages; missing %q", next, len(acked), acked[next])
+		}
+	}
+}
+
+// TestCluster_RedisRestartLosesNothingAcknowledged: Redis restarts in the
+// middle of a chat between two nodes; every message the parent saw
+// acknowledged reaches the counsellor, the others were refused with
+// not_sent, and the chat goes on afterwards without anyone reconnecting.
+func TestCluster_RedisRestartLosesNothingAcknowledged(t *testing.T) {
+	cl := newCluster(t, 2, func(o *Options) { o.ParentRate, o.ParentBurst = 100, 100 })
+	co := cl.nodes[1].counselor("anna", "Anna", false)
+	p := cl.nodes[0].parent()
+	id := startChat(t, p, co, "teen")
+
+	acked, refused := sendThrough(t, p, 40, 25*time.Millisecond, func() {
+		time.Sleep(200 * time.Millisecond)
+		cl.redis.Restart()
+	})
+	t.Logf("%d acknowledged, %d refused while Redis restarted", len(acked), refused)
+	if len(acked) == 0 {
+		t.Fatal("nothing acknowledged at all")
+	}
+	receivedAll(t, co, acked)
+
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		co.send(map[string]any{"type": "msg", "chat": id, "text": "efter omstarten"})
+		m := co.expectWhere("", func(m map[string]any) bool {
+			return (m["type"] == "msg" && m["from"] == "counselor") || m["type"] == "error"
+		})
+		if m["type"] == "msg" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("still refused after Redis came back: %v", m)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	p.expectWhere("msg", func(m map[string]any) bool { return m["text"] == "efter omstarten" })
+}
+
+// TestCluster_RedisPauseLosesNothingAcknowledged: Redis stops answering for
+// three seconds (a network pause); sends in the pause are refused once
+// their two-second bound passes, and nothing acknowledged is lost.
+func TestCluster_RedisPauseLosesNothingAcknowledged(t *testing.T) {
+	cl := newCluster(t, 2, func(o *Options) { o.ParentRate, o.ParentBurst = 100, 100 })
+	co := cl.nodes[0].counselor("anna", "Anna", false)
+	p := cl.nodes[1].parent()
+	startChat(t, p, co, "young")
+
+	acked, refused := sendThrough(t, p, 20, 250*time.Millisecond, func() {
+		time.Sleep(500 * time.Millisecond)
+		cl.redis.Pause()
+		time.Sleep(3 * time.Second)
+		cl.redis.Resume()
+	})
+	t.Logf("%d acknowledged, %d refused around a 3 s pause", len(acked), refused)
+	if refused == 0 {
+		t.Fatal("no send was refused during a 3 s pause")
+	}
+	receivedAll(t, co, acked)
+}
