@@ -25,21 +25,31 @@ type AuthOptions struct {
 	CookieSecure bool             // set the Secure flag on the session cookie
 	Log          zerolog.Logger   // login successes and failures, by username only
 	Now          func() time.Time // clock for the login throttle; default time.Now
+	// Sessions is where sessions are looked up; nil: the store's own
+	// (Store.Sessions). A node without the accounts (a cluster's chat node)
+	// passes a nil store and sets this: it checks sessions but logs nobody in.
+	Sessions SessionBackend
 }
 
 // Auth serves login, logout and "who am I", and guards staff endpoints.
 type Auth struct {
-	store    *Store
+	store    *Store // nil on a node without the accounts
+	sessions SessionBackend
 	opts     AuthOptions
 	throttle *loginThrottle
 }
 
-// NewAuth returns the HTTP side of store.
+// NewAuth returns the HTTP side of store. With a nil store,
+// opts.Sessions must be set.
 func NewAuth(store *Store, opts AuthOptions) *Auth {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Auth{store: store, opts: opts, throttle: newLoginThrottle(opts.Now)}
+	sessions := opts.Sessions
+	if sessions == nil {
+		sessions = store.Sessions()
+	}
+	return &Auth{store: store, sessions: sessions, opts: opts, throttle: newLoginThrottle(opts.Now)}
 }
 
 // User-facing messages, Swedish first.
@@ -53,6 +63,7 @@ var messages = map[string][2]string{
 	"forbidden":       {"Du har inte behörighet till detta.", "You are not allowed to do this."},
 	"internal":        {"Något gick fel. Försök igen.", "Something went wrong. Please try again."},
 	"method":          {"Metoden stöds inte här.", "Method not allowed here."},
+	"no_accounts":     {"Inloggning går inte på den här servern.", "Logging in is not possible on this server."},
 }
 
 // msg picks a message in the request's language.
@@ -84,6 +95,10 @@ func (a *Auth) HandleLogin(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
 		web.Error(w, http.StatusMethodNotAllowed, msg(r, "method"))
+		return
+	}
+	if a.store == nil {
+		web.Error(w, http.StatusServiceUnavailable, msg(r, "no_accounts"))
 		return
 	}
 	if r.ContentLength > maxLoginBody {
@@ -134,11 +149,16 @@ func (a *Auth) HandleLogin(w http.ResponseWriter, r *http.Request) {
 
 	// Always a fresh token (no fixation); end the session this browser had.
 	if c, err := r.Cookie(CookieName); err == nil {
-		if err := a.store.EndSession(c.Value); err != nil {
+		if err := a.sessions.EndSession(r.Context(), c.Value); err != nil {
 			a.opts.Log.Error().Err(err).Msg("ending previous staff session")
 		}
 	}
-	token, sess, err := a.store.NewSession(u.Username)
+	token, sess, err := a.store.StartSession(r.Context(), u)
+	if errors.Is(err, ErrBadCredentials) { // disabled or changed in the meantime
+		web.Error(w, http.StatusUnauthorized, msg(r, "bad_credentials"))
+		a.logAttempt("staff login failed", username)
+		return
+	}
 	if err != nil {
 		a.opts.Log.Error().Err(err).Str("username", u.Username).Msg("starting staff session")
 		web.Error(w, http.StatusInternalServerError, msg(r, "internal"))
@@ -199,10 +219,10 @@ func (a *Auth) HandleLogout(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if c, err := r.Cookie(CookieName); err == nil {
-		if sess, err := a.store.Session(c.Value); err == nil {
+		if sess, err := a.sessions.Session(r.Context(), c.Value); err == nil {
 			a.opts.Log.Info().Str("username", sess.Username).Msg("staff logout")
 		}
-		if err := a.store.EndSession(c.Value); err != nil {
+		if err := a.sessions.EndSession(r.Context(), c.Value); err != nil {
 			a.opts.Log.Error().Err(err).Msg("ending staff session")
 			web.Error(w, http.StatusInternalServerError, msg(r, "internal"))
 			return
@@ -234,7 +254,7 @@ func (a *Auth) session(r *http.Request) (Session, error) {
 	if err != nil {
 		return Session{}, ErrNoSession
 	}
-	return a.store.Session(c.Value)
+	return a.sessions.Session(r.Context(), c.Value)
 }
 
 // sessionError answers 401 for a missing session and 500 for a store failure.
@@ -301,7 +321,7 @@ func (a *Auth) Sweeper(ctx context.Context, every time.Duration) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			n, err := a.store.Sweep()
+			n, err := a.sessions.Sweep(ctx)
 			if err != nil {
 				a.opts.Log.Error().Err(err).Msg("sweeping staff sessions")
 			} else if n > 0 {

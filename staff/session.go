@@ -57,14 +57,23 @@ func tokenKey(token string) ([]byte, bool) {
 	return sum[:], true
 }
 
-// NewSession starts a session for an existing user. The token is returned
-// to the caller only; the store keeps its SHA-256.
-func (s *Store) NewSession(username string) (string, Session, error) {
+// newToken makes a session token: 32 random bytes, base64url.
+func newToken() (string, error) {
 	raw := make([]byte, tokenBytes)
 	if _, err := rand.Read(raw); err != nil {
-		return "", Session{}, fmt.Errorf("reading random token: %w", err)
+		return "", fmt.Errorf("reading random token: %w", err)
 	}
-	token := base64.RawURLEncoding.EncodeToString(raw)
+	return base64.RawURLEncoding.EncodeToString(raw), nil
+}
+
+// NewSession starts a session in the bbolt file for an existing user who is
+// not disabled. The token is returned to the caller only; the store keeps
+// its SHA-256.
+func (s *Store) NewSession(username string) (string, Session, error) {
+	token, err := newToken()
+	if err != nil {
+		return "", Session{}, err
+	}
 	key, _ := tokenKey(token)
 	now := s.opts.Now().UTC()
 	rec := sessionRecord{Username: username, Created: now, LastSeen: now}
@@ -81,6 +90,9 @@ func (s *Store) NewSession(username string) (string, Session, error) {
 		if !ok {
 			return ErrNoUser
 		}
+		if u.Disabled {
+			return ErrDisabled
+		}
 		sess = Session{Username: username, Name: u.Name, Roles: u.Roles, Created: now, Expires: rec.expires(s.opts)}
 		return tx.Bucket(sessionsBucket).Put(key, buf)
 	})
@@ -90,9 +102,10 @@ func (s *Store) NewSession(username string) (string, Session, error) {
 	return token, sess, nil
 }
 
-// Session looks up a token. It returns ErrNoSession if the token is unknown,
-// unused for longer than SessionIdle, older than SessionMax, or its user is
-// gone. A valid session's last-seen time is written at most once a minute.
+// Session looks up a token in the bbolt file. It returns ErrNoSession if the
+// token is unknown, unused for longer than SessionIdle, older than
+// SessionMax, or its user is gone or disabled. A valid session's last-seen
+// time is written at most once a minute.
 func (s *Store) Session(token string) (Session, error) {
 	key, ok := tokenKey(token)
 	if !ok {
@@ -121,7 +134,7 @@ func (s *Store) Session(token string) (Session, error) {
 		if err != nil {
 			return err
 		}
-		if !ok {
+		if !ok || u.Disabled {
 			stale = true
 			return ErrNoSession
 		}
@@ -165,7 +178,8 @@ func (s *Store) EndSession(token string) error {
 	return s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(sessionsBucket).Delete(key) })
 }
 
-// Sweep deletes expired sessions and sessions whose user is gone.
+// Sweep deletes expired sessions and sessions whose user is gone from the
+// bbolt file.
 func (s *Store) Sweep() (int, error) {
 	now := s.opts.Now()
 	removed := 0

@@ -19,6 +19,7 @@ type User struct {
 	Roles        []Role    `json:"roles"`
 	PasswordHash string    `json:"-"`
 	Created      time.Time `json:"created"`
+	Disabled     bool      `json:"disabled,omitempty"` // cannot log in; has no sessions
 }
 
 // Has reports whether the user holds any of roles.
@@ -29,6 +30,9 @@ type Options struct {
 	Now         func() time.Time // default time.Now
 	SessionIdle time.Duration    // a session ends after this long unused; default 2h
 	SessionMax  time.Duration    // and at the latest this long after login; default 12h
+	// Sessions is where the users' sessions are kept; nil: in the store's
+	// own bbolt file. The Store tells it about every change to a user.
+	Sessions SessionBackend
 }
 
 // Default session lifetimes.
@@ -51,25 +55,20 @@ var (
 	ErrNoUser         = errors.New("no user with that username")
 	ErrBadCredentials = errors.New("wrong username or password")
 	ErrNoSession      = errors.New("no valid session")
+	ErrDisabled       = errors.New("the user is disabled")
 )
 
-// Store keeps staff users and sessions in bbolt.
+// Store keeps staff users in bbolt, and their sessions in bbolt or in the
+// SessionBackend given in Options.
 type Store struct {
-	db   *bolt.DB
-	opts Options
+	db       *bolt.DB
+	opts     Options
+	sessions SessionBackend
 }
 
 // NewStore creates the buckets "staff_users" and "staff_sessions" if needed.
 func NewStore(db *bolt.DB, opts Options) (*Store, error) {
-	if opts.Now == nil {
-		opts.Now = time.Now
-	}
-	if opts.SessionIdle <= 0 {
-		opts.SessionIdle = defaultSessionIdle
-	}
-	if opts.SessionMax <= 0 {
-		opts.SessionMax = defaultSessionMax
-	}
+	opts = opts.withDefaults()
 	err := db.Update(func(tx *bolt.Tx) error {
 		for _, b := range [][]byte{usersBucket, sessionsBucket} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
@@ -81,7 +80,25 @@ func NewStore(db *bolt.DB, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Store{db: db, opts: opts}, nil
+	s := &Store{db: db, opts: opts, sessions: opts.Sessions}
+	if s.sessions == nil {
+		s.sessions = boltSessions{s}
+	}
+	return s, nil
+}
+
+// withDefaults fills in the zero fields.
+func (o Options) withDefaults() Options {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.SessionIdle <= 0 {
+		o.SessionIdle = defaultSessionIdle
+	}
+	if o.SessionMax <= 0 {
+		o.SessionMax = defaultSessionMax
+	}
+	return o
 }
 
 // userRecord is a user as stored in bbolt.
@@ -90,10 +107,11 @@ type userRecord struct {
 	Roles        []Role    `json:"roles"`
 	PasswordHash string    `json:"password_hash"`
 	Created      time.Time `json:"created"`
+	Disabled     bool      `json:"disabled,omitempty"`
 }
 
 func (r userRecord) user(username string) User {
-	return User{Username: username, Name: r.Name, Roles: r.Roles, PasswordHash: r.PasswordHash, Created: r.Created}
+	return User{Username: username, Name: r.Name, Roles: r.Roles, PasswordHash: r.PasswordHash, Created: r.Created, Disabled: r.Disabled}
 }
 
 const (
@@ -166,13 +184,7 @@ func (s *Store) AddUser(username, name string, roles []Role, password string) er
 	if err != nil {
 		return err
 	}
-	var unique []Role
-	for _, r := range roles {
-		if !hasAny(unique, r) {
-			unique = append(unique, r)
-		}
-	}
-	rec := userRecord{Name: name, Roles: unique, PasswordHash: hash, Created: s.opts.Now().UTC()}
+	rec := userRecord{Name: name, Roles: uniqueRoles(roles), PasswordHash: hash, Created: s.opts.Now().UTC()}
 	buf, err := json.Marshal(rec)
 	if err != nil {
 		return err
@@ -184,6 +196,17 @@ func (s *Store) AddUser(username, name string, roles []Role, password string) er
 		}
 		return b.Put([]byte(username), buf)
 	})
+}
+
+// uniqueRoles drops repeated roles, keeping the first of each.
+func uniqueRoles(roles []Role) []Role {
+	var unique []Role
+	for _, r := range roles {
+		if !hasAny(unique, r) {
+			unique = append(unique, r)
+		}
+	}
+	return unique
 }
 
 // getUser reads a user inside a transaction; ok is false if there is none.
@@ -245,15 +268,50 @@ func (s *Store) SetPassword(username, password string) error {
 	if err != nil {
 		return err
 	}
-	return s.db.Update(func(tx *bolt.Tx) error {
-		rec, ok, err := getUser(tx, username)
+	return s.updateUser(username, true, func(rec *userRecord) { rec.PasswordHash = hash })
+}
+
+// SetRoles replaces a user's roles. Their sessions carry the new roles at
+// once, on every node.
+func (s *Store) SetRoles(username string, roles []Role) error {
+	if err := checkRoles(roles); err != nil {
+		return err
+	}
+	unique := uniqueRoles(roles)
+	return s.updateUser(username, false, func(rec *userRecord) { rec.Roles = unique })
+}
+
+// SetName replaces a user's display name ("Rådgivare" if empty). Their
+// sessions carry the new name at once, on every node.
+func (s *Store) SetName(username, name string) error {
+	name, err := cleanName(name)
+	if err != nil {
+		return err
+	}
+	return s.updateUser(username, false, func(rec *userRecord) { rec.Name = name })
+}
+
+// SetDisabled disables a user, who can then no longer log in and whose
+// sessions end on every node, or enables them again.
+func (s *Store) SetDisabled(username string, disabled bool) error {
+	return s.updateUser(username, disabled, func(rec *userRecord) { rec.Disabled = disabled })
+}
+
+// updateUser applies change to a user's record, ends their sessions in the
+// same transaction if end is set, and then tells the session backend.
+func (s *Store) updateUser(username string, end bool, change func(*userRecord)) error {
+	var rec userRecord
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		var ok bool
+		var err error
+		rec, ok, err = getUser(tx, username)
 		if err != nil {
 			return err
 		}
 		if !ok {
 			return ErrNoUser
 		}
-		rec.PasswordHash = hash
+		change(&rec)
 		buf, err := json.Marshal(rec)
 		if err != nil {
 			return err
@@ -261,14 +319,20 @@ func (s *Store) SetPassword(username, password string) error {
 		if err := tx.Bucket(usersBucket).Put([]byte(username), buf); err != nil {
 			return err
 		}
-		_, err = deleteSessions(tx, func(r sessionRecord) bool { return r.Username == username })
+		if end {
+			_, err = deleteSessions(tx, func(r sessionRecord) bool { return r.Username == username })
+		}
 		return err
 	})
+	if err != nil {
+		return err
+	}
+	return s.userChanged(UserChange{User: rec.user(username), End: end})
 }
 
 // DeleteUser removes a user and ends their sessions.
 func (s *Store) DeleteUser(username string) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+	err := s.db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(usersBucket)
 		if b.Get([]byte(username)) == nil {
 			return ErrNoUser
@@ -279,10 +343,15 @@ func (s *Store) DeleteUser(username string) error {
 		_, err := deleteSessions(tx, func(r sessionRecord) bool { return r.Username == username })
 		return err
 	})
+	if err != nil {
+		return err
+	}
+	return s.userChanged(UserChange{User: User{Username: username}, End: true})
 }
 
-// Authenticate checks a username and password. Both an unknown user and a
-// wrong password give ErrBadCredentials, after the same amount of hashing.
+// Authenticate checks a username and password. An unknown user, a wrong
+// password and a disabled user all give ErrBadCredentials, after the same
+// amount of hashing.
 func (s *Store) Authenticate(username, password string) (User, error) {
 	if len(password) > maxPasswordBytes || len(username) > maxUsername {
 		// No stored password can be this long and no username either;
@@ -301,7 +370,7 @@ func (s *Store) Authenticate(username, password string) (User, error) {
 	if err != nil {
 		return User{}, fmt.Errorf("user %q: %w", username, err)
 	}
-	if !ok {
+	if !ok || u.Disabled {
 		return User{}, ErrBadCredentials
 	}
 	return u, nil

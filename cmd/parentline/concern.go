@@ -58,10 +58,10 @@ func (s *Server) newConcern(mailer mail.Mailer) (*consent.Service, error) {
 		RetentionDays: s.cfg.CaseRetentionDays, Log: s.log, Emergency: emergency,
 		Notify: func(reference string) { s.notifyIntake(mailer, reference) },
 		OnStatus: func(raisedBy, reference, status string) {
-			s.hub.NotifyStaff(raisedBy, caseStatusFrame{Type: "case_status", Reference: reference, Status: status})
+			s.chat.NotifyStaff(raisedBy, caseStatusFrame{Type: "case_status", Reference: reference, Status: status})
 		},
 		OnReportDecided: func(author, id, outcome, reference string) {
-			s.hub.NotifyStaff(author, reportDecidedFrame{Type: "report_decided", ID: id, Outcome: outcome, Reference: reference})
+			s.chat.NotifyStaff(author, reportDecidedFrame{Type: "report_decided", ID: id, Outcome: outcome, Reference: reference})
 		},
 	})
 	if err != nil {
@@ -110,7 +110,7 @@ func (s *Server) notifyIntake(mailer mail.Mailer, reference string) {
 	}()
 }
 
-// escalator adapts the consent service to the chat hub.
+// escalator adapts the consent service to the chat service.
 type escalator struct{ svc *consent.Service }
 
 func (e escalator) ConsentRequest(lang string) chat.ConsentRequest {

@@ -20,6 +20,8 @@ type Config struct {
 	MetricsAddr    string
 	Pprof          bool   // serve /debug/pprof/ on the metrics address
 	Redis          string // redis://HOST:PORT/DB: join a cluster (docs/scaling.md); empty: one node on its own
+	Role           string // in a cluster: roleStore (owns Data; also when empty) or roleChat (no bbolt file)
+	ClusterKeyFile string // in a cluster: the file with the key every node shares (64 hex digits)
 	Origins        []string
 	Hours          hours.Hours
 	Contacts       []chat.Contact
@@ -57,6 +59,12 @@ type Config struct {
 	LogLevel         string
 }
 
+// Node roles in a cluster (docs/scaling.md).
+const (
+	roleStore = "store" // owns --data and applies what chat nodes send; the only one of its kind
+	roleChat  = "chat"  // serves chat with no bbolt file; passes stateful routes to the store node
+)
+
 const (
 	defaultHours    = "mon-fri 09:00-16:00"
 	defaultContacts = "Vid akut fara: ring 112|In an emergency: call 112|112; " +
@@ -76,7 +84,9 @@ func parseServeFlags(args []string, getenv func(string) string) (Config, error) 
 	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:8080", "listen address")
 	fs.StringVar(&cfg.Data, "data", "./data", "data directory")
 	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", "", "separate address for /metrics (default: the main listener)")
-	fs.StringVar(&cfg.Redis, "redis", "", "redis://HOST:PORT/DB: join a cluster of nodes sharing this Redis; this node owns --data and applies what the others send (docs/scaling.md)")
+	fs.StringVar(&cfg.Redis, "redis", "", "redis://HOST:PORT/DB: join a cluster of nodes sharing this Redis, with the role --role (docs/scaling.md)")
+	fs.StringVar(&cfg.ClusterKeyFile, "cluster-key-file", "", "with --redis: file holding the cluster key every node shares, 64 hex digits (e.g. openssl rand -hex 32); chat content in Redis is encrypted with it")
+	fs.StringVar(&cfg.Role, "role", roleStore, "with --redis: store (the one node that owns --data and applies what the others send) or chat (no bbolt file, ignores --data; passes logins, statistics, cases and admin routes to the store node)")
 	fs.BoolVar(&cfg.Pprof, "pprof", false, "also serve Go's profiler at /debug/pprof/ on --metrics-addr (which must be set)")
 	fs.StringVar(&origins, "origins", "", "comma-separated host patterns allowed to embed the widget (default: same origin only)")
 	fs.StringVar(&hoursSpec, "hours", defaultHours, `opening hours, Europe/Stockholm, e.g. "mon-thu 09:00-16:00; fri 09:00-12:00" or "always"`)
@@ -161,7 +171,13 @@ func (c Config) Validate() error {
 	switch {
 	case c.Addr == "":
 		return errors.New("--addr is empty")
-	case c.Data == "":
+	case c.Role != "" && c.Role != roleStore && c.Role != roleChat:
+		return errors.New("--role must be store or chat")
+	case c.Role == roleChat && c.Redis == "":
+		return errors.New("--role chat needs --redis: a chat node keeps nothing itself and works only in a cluster")
+	case c.Redis != "" && c.ClusterKeyFile == "":
+		return errors.New("--redis needs --cluster-key-file: the nodes of a cluster share a key (openssl rand -hex 32 > FILE)")
+	case c.Data == "" && c.Role != roleChat:
 		return errors.New("--data is empty")
 	case c.MaxChats < 1 || c.MaxChats > 20:
 		return errors.New("--max-chats must be 1–20")

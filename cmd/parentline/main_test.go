@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"io/fs"
@@ -11,6 +13,7 @@ import (
 	"net/http/cookiejar"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -41,6 +44,7 @@ type testServer struct {
 	base string
 	data string
 	logs *syncBuffer
+	srv  *Server      // the running server, for tests that reach inside (e.g. to change a user)
 	stop func() error // shuts the server down and returns Serve's error
 }
 
@@ -57,11 +61,36 @@ func addUser(t *testing.T, data, username, name, roles, password string) {
 	}
 }
 
+// clusterKeys holds one cluster key file per test, so that every node a
+// test starts shares it.
+var clusterKeys sync.Map // test name → path
+
+// clusterKeyFile returns the test's cluster key file, made on first use.
+func clusterKeyFile(t *testing.T) string {
+	t.Helper()
+	if path, ok := clusterKeys.Load(t.Name()); ok {
+		return path.(string)
+	}
+	key := make([]byte, 32)
+	rand.Read(key)
+	path := filepath.Join(t.TempDir(), "cluster.key")
+	if err := os.WriteFile(path, []byte(hex.EncodeToString(key)+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	clusterKeys.Store(t.Name(), path)
+	t.Cleanup(func() { clusterKeys.Delete(t.Name()) })
+	return path
+}
+
 // startServer runs the real server on a loopback port with debug logging
-// into a buffer and a data directory in t.TempDir().
+// into a buffer and a data directory in t.TempDir(). A node started with
+// --redis gets the test's cluster key unless extra names one.
 func startServer(t *testing.T, data string, extra ...string) *testServer {
 	t.Helper()
 	args := append([]string{"--addr", "127.0.0.1:0", "--data", data, "--hours", "always", "--log-level", "debug"}, extra...)
+	if slices.Contains(extra, "--redis") && !slices.Contains(extra, "--cluster-key-file") {
+		args = append(args, "--cluster-key-file", clusterKeyFile(t))
+	}
 	cfg, err := parseServeFlags(args, noEnv)
 	if err != nil {
 		t.Fatal(err)
@@ -78,7 +107,7 @@ func startServer(t *testing.T, data string, extra ...string) *testServer {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ctx, ln) }()
-	ts := &testServer{base: "http://" + ln.Addr().String(), data: data, logs: logs}
+	ts := &testServer{base: "http://" + ln.Addr().String(), data: data, logs: logs, srv: srv}
 	var once sync.Once
 	var serveErr error
 	ts.stop = func() error {

@@ -31,6 +31,13 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
+// commonHeaders are set on every response (a chat node drops the store
+// node's copies from the responses it passes on).
+var commonHeaders = [][2]string{
+	{"X-Content-Type-Options", "nosniff"},
+	{"Referrer-Policy", "no-referrer"},
+}
+
 // observe logs and measures every request by its route pattern only: never
 // the client's address, user agent, forwarding headers, query or path values.
 // It also turns a panic into a 500 and sets headers every response shares.
@@ -45,8 +52,9 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
 		h := sw.Header()
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "no-referrer")
+		for _, kv := range commonHeaders {
+			h.Set(kv[0], kv[1])
+		}
 		defer func() {
 			if v := recover(); v != nil {
 				if v == http.ErrAbortHandler {

@@ -45,7 +45,16 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return exitFailure
 	}
 	printBanner(stdout, cfg, ln.Addr().String())
-	log.Info().Str("addr", ln.Addr().String()).Str("data", cfg.Data).Str("hours", cfg.Hours.String()).Msg("parentline serving")
+	ev := log.Info().Str("addr", ln.Addr().String()).Str("hours", cfg.Hours.String())
+	switch {
+	case cfg.Role == roleChat:
+		ev = ev.Str("role", roleChat) // no data directory: a chat node keeps nothing itself
+	case cfg.Redis != "":
+		ev = ev.Str("role", roleStore).Str("data", cfg.Data)
+	default:
+		ev = ev.Str("data", cfg.Data)
+	}
+	ev.Msg("parentline serving")
 	if err := srv.Serve(ctx, ln); err != nil {
 		log.Error().Err(err).Msg("parentline stopped with an error")
 		return exitFailure
@@ -59,6 +68,18 @@ func printBanner(w io.Writer, cfg Config, addr string) {
 	metrics := base + "/metrics"
 	if cfg.MetricsAddr != "" {
 		metrics = "http://" + cfg.MetricsAddr + "/metrics"
+	}
+	if cfg.Role == roleChat {
+		fmt.Fprintf(w, `
+Parentline is running as a chat node of a cluster.
+  Demo page with the chat widget:  %s/
+  Counsellor console:              %s/console/
+  Metrics:                         %s
+  Opening hours:                   %s (Europe/Stockholm)
+Logins, statistics, cases and administration are passed to the store node;
+staff accounts are made there.
+`, base, base, metrics, cfg.Hours.String())
+		return
 	}
 	fmt.Fprintf(w, `
 Parentline is running.
