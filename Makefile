@@ -2,7 +2,7 @@ GO      ?= go
 BIN     := bin/parentline
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: run build test lint fuzz bench soak check clean axe screenshots tools
+.PHONY: run build test lint fuzz bench bench-cluster soak check clean axe screenshots tools
 
 AXE_DIR := internal/browsertest/axe
 
@@ -66,6 +66,15 @@ bench:
 	$(GO) build -o bin/relayfloor ./cmd/relayfloor
 	$(GO) build -o bin/chatload ./cmd/chatload
 	bin/chatload matrix --parentline $(BIN) --floor bin/relayfloor
+
+## bench-cluster: the open-loop load (300 chats, 2,000 msg/s, 10 s) against 1, 2 and 3 nodes sharing a fresh
+##                redis-server (appendfsync always): a store node and chat nodes, every chat's counsellor on another
+##                node than its parent; msgs/s, latency, loss, CPU per message (nodes + redis-server) and Redis
+##                commands per message (about a minute; servers pinned to CPU 0, chatload to CPU 1)
+bench-cluster:
+	@$(MAKE) --no-print-directory build
+	$(GO) build -o bin/chatload ./cmd/chatload
+	bin/chatload cluster --parentline $(BIN)
 
 ## soak: open-loop load with churn on a fresh server for SOAK_DURATION (default 10m), sampling memory and
 ##       goroutines every 10 s, then everyone leaves and it says whether they came back to the baseline

@@ -121,24 +121,42 @@ type server struct {
 	err    error // Wait's result, once done is closed
 }
 
+// serveFlags are the flags every benchmark parentline node runs with: chat
+// open around the clock, and limits that let the load through.
+var serveFlags = []string{"--hours", "always",
+	"--max-chats", "20", "--parent-rate", "1000", "--parent-burst", "1000",
+	"--counselor-rate", "100000", "--counselor-burst", "100000", "--log-level", "warn", "--resume-grace", "5s"}
+
 // start runs a fresh server of kind t on a free loopback port, pinned to
 // the server CPU, with its output in a log file named after name.
 func (b *bench) start(ctx context.Context, t load.Target, name string) (*server, error) {
-	port, err := freePort()
+	addr, err := freeAddr()
 	if err != nil {
 		return nil, err
 	}
-	addr := "127.0.0.1:" + strconv.Itoa(port)
 	argv := []string{b.floor, "--addr", addr}
 	if t == load.Parentline {
-		argv = []string{b.parentline, "serve", "--addr", addr, "--data", b.dataDir(), "--hours", "always",
-			"--max-chats", "20", "--parent-rate", "1000", "--parent-burst", "1000",
-			"--counselor-rate", "100000", "--counselor-burst", "100000", "--log-level", "warn", "--resume-grace", "5s"}
+		argv = append([]string{b.parentline, "serve", "--addr", addr, "--data", b.dataDir()}, serveFlags...)
 	}
+	s, err := b.spawn(ctx, t, name, "http://"+addr, argv, "")
+	if err != nil {
+		return nil, err
+	}
+	if err := s.ready(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// spawn starts argv in directory dir ("": this one) as a server of kind t
+// that will answer at url, pinned to the server CPU, in a process group of
+// its own that dies with chatload, its standard error in NAME.log and its
+// standard output in NAME.out.
+func (b *bench) spawn(ctx context.Context, t load.Target, name, url string, argv []string, dir string) (*server, error) {
 	if b.pinned {
 		argv = append([]string{"taskset", "-c", strconv.Itoa(b.serverCPU)}, argv...)
 	}
-	s := &server{target: t, url: "http://" + addr, log: filepath.Join(b.dir, name+".log"), done: make(chan struct{})}
+	s := &server{target: t, url: url, log: filepath.Join(b.dir, name+".log"), done: make(chan struct{})}
 	logFile, err := os.Create(s.log)
 	if err != nil {
 		return nil, fmt.Errorf("server log: %w", err)
@@ -150,6 +168,7 @@ func (b *bench) start(ctx context.Context, t load.Target, name string) (*server,
 	}
 	defer outFile.Close()
 	s.cmd = exec.CommandContext(ctx, argv[0], argv[1:]...)
+	s.cmd.Dir = dir
 	s.cmd.Stdout, s.cmd.Stderr = outFile, logFile
 	s.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	s.cmd.Cancel = func() error { return syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL) }
@@ -158,20 +177,26 @@ func (b *bench) start(ctx context.Context, t load.Target, name string) (*server,
 		return nil, fmt.Errorf("starting %s: %w", t, err)
 	}
 	go func() { s.err = s.cmd.Wait(); close(s.done) }()
+	return s, nil
+}
+
+// ready waits until the server answers (stopping it if it does not) and
+// marks where its log stood then.
+func (s *server) ready(ctx context.Context) error {
 	if err := s.waitReady(ctx); err != nil {
 		s.stop()
-		return nil, fmt.Errorf("%s did not start: %w; log: %s", t, err, s.tail())
+		return fmt.Errorf("%s did not start: %w; log: %s", s.target, err, s.tail())
 	}
 	if st, err := os.Stat(s.log); err == nil {
 		s.from = st.Size()
 	}
-	return s, nil
+	return nil
 }
 
 func (s *server) pid() int { return s.cmd.Process.Pid }
 
 // waitReady polls until the server answers: /readyz for parentline, a TCP
-// connection for the floor.
+// connection for the floor and redis-server.
 func (s *server) waitReady(ctx context.Context) error {
 	deadline := time.Now().Add(15 * time.Second)
 	client := &http.Client{Timeout: time.Second}
@@ -192,7 +217,8 @@ func (s *server) waitReady(ctx context.Context) error {
 }
 
 func (s *server) answers(client *http.Client) bool {
-	if s.target == load.Floor {
+	if s.target != load.Parentline { // the floor, redis-server
+
 		c, err := net.DialTimeout("tcp", strings.TrimPrefix(s.url, "http://"), time.Second)
 		if err == nil {
 			c.Close()
@@ -281,14 +307,14 @@ func (s *server) tail() string {
 	return strings.TrimSpace(string(b))
 }
 
-// freePort asks the kernel for a loopback port that is free now.
-func freePort() (int, error) {
+// freeAddr asks the kernel for a loopback address (127.0.0.1:PORT) that is free now.
+func freeAddr() (string, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return 0, fmt.Errorf("finding a free port: %w", err)
+		return "", fmt.Errorf("finding a free port: %w", err)
 	}
 	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
+	return ln.Addr().String(), nil
 }
 
 // copyTo writes the JSON lines of results to path, or to w when path is "".

@@ -18,6 +18,7 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"runtime/pprof"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -26,11 +27,15 @@ import (
 )
 
 const usage = `Usage:
-  chatload [run] --target parentline|floor --url http://127.0.0.1:PORT --mode open|closed|idle|churn|soak [flags]
-        one run against a server that is already running; prints one JSON line
+  chatload [run] --target parentline|floor --url http://127.0.0.1:PORT[,…] --mode open|closed|idle|churn|soak [flags]
+        one run against a server that is already running (or the nodes of one cluster); prints one JSON line
   chatload matrix --parentline BIN --floor BIN [--out FILE]
         every scenario against the floor and against parentline, each on a fresh server
         process pinned to CPU 0 (chatload pins itself to CPU 1); prints the ratios (about 2 minutes)
+  chatload cluster --parentline BIN [--nodes 1,2,3] [--chats 300 --rate 2000 --duration 10s]
+        the open-loop load against 1, 2 and 3 nodes sharing a fresh redis-server (a store node and
+        chat nodes; every chat's counsellor on another node than its parent); a JSON line per run
+        and a table of msgs/s, latency, loss, CPU per message and Redis commands per message
   chatload soak --parentline BIN [--duration 10m]
         open-loop load with churn for a long time, sampling memory and goroutines, then
         everyone leaves and it reports whether the server came back to its baseline
@@ -77,6 +82,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return runMatrix(ctx, args, stdout, stderr)
 	case "soak":
 		return runSoak(ctx, args, stdout, stderr)
+	case "cluster":
+		return runCluster(ctx, args, stdout, stderr)
 	case "help":
 		fmt.Fprint(stdout, usage)
 		return exitOK
@@ -117,9 +124,11 @@ func runOne(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var target, mode string
 	fs.StringVar(&target, "target", string(cfg.Target), "parentline or floor")
 	fs.StringVar(&mode, "mode", string(cfg.Mode), "open, closed, idle, churn or soak")
-	fs.StringVar(&cfg.URL, "url", cfg.URL, "the server's base URL (loopback only)")
+	urls := fs.String("url", cfg.URL, "the server's base URL (loopback only); several nodes of one cluster: comma-separated, "+
+		"parents go round-robin and each chat's counsellor is on another node than its parent")
+	fs.StringVar(&cfg.LoginURL, "login-url", "", "where counsellors log in (e.g. a cluster's store node; default: the node of their console)")
 	fs.StringVar(&cfg.Password, "password", os.Getenv("CHATLOAD_PASSWORD"), "the counsellors' password (default $CHATLOAD_PASSWORD)")
-	fs.IntVar(&cfg.ServerPID, "server-pid", 0, "the server's process id, for its CPU time, memory and goroutines")
+	pids := fs.String("server-pid", "", "the server's process id, for its CPU time, memory and goroutines; several: comma-separated, summed")
 	quiet := fs.Bool("quiet", false, "no progress messages on stderr")
 	cpuProfile := fs.String("cpuprofile", "", "write the tool's own CPU profile to this file")
 	loadFlags(fs, &cfg)
@@ -134,6 +143,15 @@ func runOne(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	cfg.Target, cfg.Mode = load.Target(target), load.Mode(mode)
+	var err error
+	if cfg.URL, cfg.URLs, err = splitURLs(*urls); err != nil {
+		fmt.Fprintf(stderr, "chatload run: --url: %v\n", err)
+		return exitUsage
+	}
+	if cfg.ServerPID, cfg.ServerPIDs, err = splitPIDs(*pids); err != nil {
+		fmt.Fprintf(stderr, "chatload run: --server-pid: %v\n", err)
+		return exitUsage
+	}
 	if !*quiet {
 		cfg.Logf = progress(stderr)
 	}
@@ -157,6 +175,42 @@ func runOne(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
+// splitURLs reads --url: one base URL, or several comma-separated (the
+// nodes of one cluster).
+func splitURLs(v string) (one string, several []string, err error) {
+	for _, u := range strings.Split(v, ",") {
+		if u = strings.TrimSpace(u); u != "" {
+			several = append(several, u)
+		}
+	}
+	switch len(several) {
+	case 0:
+		return "", nil, errors.New("no URL")
+	case 1:
+		return several[0], nil, nil
+	}
+	return "", several, nil
+}
+
+// splitPIDs reads --server-pid: none, one, or several comma-separated.
+func splitPIDs(v string) (first int, more []int, err error) {
+	for i, f := range strings.Split(v, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		pid, err := strconv.Atoi(f)
+		if err != nil || pid <= 0 {
+			return 0, nil, fmt.Errorf("%q is not a process id", f)
+		}
+		if i == 0 {
+			first = pid
+		} else {
+			more = append(more, pid)
+		}
+	}
+	return first, more, nil
+}
+
 // progress writes the engine's progress messages, time-stamped, to w.
 func progress(w io.Writer) func(string, ...any) {
 	return func(format string, a ...any) {
@@ -165,7 +219,7 @@ func progress(w io.Writer) func(string, ...any) {
 }
 
 // writeJSON prints a result as one JSON line.
-func writeJSON(w io.Writer, res load.Result) error {
+func writeJSON(w io.Writer, res any) error {
 	b, err := json.Marshal(res)
 	if err != nil {
 		return fmt.Errorf("encoding the result: %w", err)

@@ -53,6 +53,14 @@ type Config struct {
 	Mode   Mode
 	URL    string // base URL of the server, e.g. http://127.0.0.1:8080; loopback only
 
+	// URLs, instead of URL, are the base URLs of several nodes of one service
+	// (parentline only). Parents take the nodes in turn, and each chat's
+	// counsellor is on another node than its parent, so every message crosses
+	// nodes. LoginURL is where counsellors log in (a cluster's store node);
+	// empty: the node their console is on.
+	URLs     []string
+	LoginURL string
+
 	Chats     int           // chats (idle: connections)
 	Rate      float64       // messages per second over all chats (open, churn, soak); half each way
 	ChurnRate float64       // short chats started and ended per second (churn, soak)
@@ -69,8 +77,14 @@ type Config struct {
 	ChurnCounselors int    // counsellors reserved for churn chats (default ceil(ChurnRate/20), at least 1)
 	SourceAddrs     int    // loopback source addresses to spread sockets over (default 32)
 
-	ServerPID int                           // when known, server CPU and memory are read from /proc
-	Logf      func(format string, a ...any) // progress messages; nil: none
+	ServerPID  int                           // when known, server CPU and memory are read from /proc
+	ServerPIDs []int                         // more server processes (other nodes, redis-server): CPU and memory are summed over all
+	Logf       func(format string, a ...any) // progress messages; nil: none
+
+	// Window, when set, is called where the server's CPU time is read: as the
+	// measured time begins (end false) and once it is over and drained (end
+	// true), so that a caller can take its own readings over the same window.
+	Window func(end bool)
 }
 
 func (c Config) withDefaults() Config {
@@ -113,48 +127,112 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
-// validate checks the config after defaults and returns the server's base URL.
-func (c Config) validate() (*url.URL, error) {
+// maxNodes bounds URLs.
+const maxNodes = 64
+
+// nodes is the base URLs of the server's nodes: URLs, or else URL alone.
+func (c Config) nodes() []string {
+	if len(c.URLs) > 0 {
+		return c.URLs
+	}
+	return []string{c.URL}
+}
+
+// pids is every server process whose CPU time and memory are read.
+func (c Config) pids() []int {
+	var out []int
+	if c.ServerPID > 0 {
+		out = append(out, c.ServerPID)
+	}
+	for _, pid := range c.ServerPIDs {
+		if pid > 0 {
+			out = append(out, pid)
+		}
+	}
+	return out
+}
+
+// validate checks the config after defaults and returns the host:port of
+// each node, and of the login node ("" for each counsellor's own node).
+func (c Config) validate() (hosts []string, login string, err error) {
+	if err := c.validateLoad(); err != nil {
+		return nil, "", err
+	}
+	switch {
+	case c.URL != "" && len(c.URLs) > 0:
+		return nil, "", errors.New("give the server as URL or as URLs, not both")
+	case len(c.URLs) > maxNodes:
+		return nil, "", fmt.Errorf("at most %d URLs", maxNodes)
+	case len(c.URLs) > 1 && c.Target == Floor:
+		return nil, "", errors.New("the floor is one process: give it one URL")
+	case c.LoginURL != "" && c.Target == Floor:
+		return nil, "", errors.New("the floor has no logins")
+	}
+	for _, raw := range c.nodes() {
+		u, err := loopbackURL(raw)
+		if err != nil {
+			return nil, "", err
+		}
+		hosts = append(hosts, u.Host)
+	}
+	if c.LoginURL != "" {
+		u, err := loopbackURL(c.LoginURL)
+		if err != nil {
+			return nil, "", fmt.Errorf("login: %w", err)
+		}
+		login = u.Host
+	}
+	for _, pid := range c.ServerPIDs {
+		if pid < 0 {
+			return nil, "", fmt.Errorf("server PID %d", pid)
+		}
+	}
+	return hosts, login, nil
+}
+
+// validateLoad checks the workload's figures.
+func (c Config) validateLoad() error {
 	switch c.Target {
 	case Parentline, Floor:
 	default:
-		return nil, fmt.Errorf("unknown target %q (parentline or floor)", c.Target)
+		return fmt.Errorf("unknown target %q (parentline or floor)", c.Target)
 	}
 	switch c.Mode {
 	case Open, Closed, Idle, Churn, Soak:
 	default:
-		return nil, fmt.Errorf("unknown mode %q (open, closed, idle, churn or soak)", c.Mode)
+		return fmt.Errorf("unknown mode %q (open, closed, idle, churn or soak)", c.Mode)
 	}
 	switch {
 	case c.Chats < 1 || c.Chats > maxConns:
-		return nil, fmt.Errorf("chats must be 1–%d", maxConns)
+		return fmt.Errorf("chats must be 1–%d", maxConns)
 	case c.Mode == Idle && c.Target == Floor && c.Chats%2 != 0:
-		return nil, errors.New("idle floor connections come in pairs: chats must be even")
+		return errors.New("idle floor connections come in pairs: chats must be even")
 	case (c.Mode == Open || c.Mode == Churn || c.Mode == Soak) && (c.Rate <= 0 || c.Rate > maxRate):
-		return nil, fmt.Errorf("rate must be above 0 and at most %d msg/s", maxRate)
+		return fmt.Errorf("rate must be above 0 and at most %d msg/s", maxRate)
 	case (c.Mode == Churn) && (c.ChurnRate <= 0 || c.ChurnRate > maxChurn):
-		return nil, fmt.Errorf("churn rate must be above 0 and at most %d chats/s", maxChurn)
+		return fmt.Errorf("churn rate must be above 0 and at most %d chats/s", maxChurn)
 	case c.ChurnRate < 0 || c.ChurnRate > maxChurn:
-		return nil, fmt.Errorf("churn rate must be 0–%d chats/s", maxChurn)
+		return fmt.Errorf("churn rate must be 0–%d chats/s", maxChurn)
 	case c.Duration < 0 || c.Duration+c.Warmup > maxDuration || c.Drain < 0 || c.Drain > time.Minute:
-		return nil, errors.New("duration must be at most 24h and drain at most 1m")
+		return errors.New("duration must be at most 24h and drain at most 1m")
 	case c.TextSize < minTextSize || c.TextSize > maxTextSize:
-		return nil, fmt.Errorf("text size must be %d–%d bytes", minTextSize, maxTextSize)
+		return fmt.Errorf("text size must be %d–%d bytes", minTextSize, maxTextSize)
 	case c.MaxChats < 1 || c.MaxChats > 20:
-		return nil, errors.New("max chats per counsellor must be 1–20 (the server's --max-chats)")
+		return errors.New("max chats per counsellor must be 1–20 (the server's --max-chats)")
 	case c.SourceAddrs < 1 || c.SourceAddrs > 60_000:
-		return nil, errors.New("source addresses must be 1–60000")
+		return errors.New("source addresses must be 1–60000")
 	case c.Target == Parentline && c.Password == "":
-		return nil, errors.New("parentline needs the counsellors' password")
+		return errors.New("parentline needs the counsellors' password")
 	}
 	if c.Target == Parentline && c.Mode != Idle && c.counselors()+c.churnCounselors() > 9999 {
-		return nil, errors.New("too many counsellors for three-digit user names")
+		return errors.New("too many counsellors for three-digit user names")
 	}
-	return loopbackURL(c.URL)
+	return nil
 }
 
 // Counselors is how many counsellor accounts (PREFIX001 on) the run logs in:
-// enough to hold the chats at MaxChats each, plus those for churn chats.
+// enough to hold the chats at MaxChats each (on several nodes, for the
+// parents of each node apart), plus those for churn chats.
 func (c Config) Counselors() int {
 	c = c.withDefaults()
 	if c.Target == Floor || c.Mode == Idle {
@@ -164,7 +242,7 @@ func (c Config) Counselors() int {
 }
 
 // counselors is how many counsellors hold the background chats.
-func (c Config) counselors() int { return (c.Chats + c.MaxChats - 1) / c.MaxChats }
+func (c Config) counselors() int { return spreadCounselors(c.Chats, len(c.nodes()), c.MaxChats) }
 
 // churnCounselors is how many counsellors take the churn chats (none without churn).
 func (c Config) churnCounselors() int {

@@ -89,6 +89,15 @@ func loopbackOnly(network, address string, c syscall.RawConn) error {
 	return nil
 }
 
+// closeIdle closes the idle connections of every client.
+func (d *dialer) closeIdle() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, c := range d.clients {
+		c.CloseIdleConnections()
+	}
+}
+
 // websocket opens path (with its query) as a WebSocket from source address k.
 func (d *dialer) websocket(ctx context.Context, k int, path string, header http.Header) (*websocket.Conn, error) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)

@@ -18,7 +18,7 @@ type floorTarget struct{ r *runner }
 
 // open dials one end of pair key.
 func (t *floorTarget) open(ctx context.Context, key string) (*websocket.Conn, error) {
-	return t.r.dial.websocket(ctx, t.r.source(), "/ws?pair="+url.QueryEscape(key), nil)
+	return t.r.dials[0].websocket(ctx, t.r.source(), "/ws?pair="+url.QueryEscape(key), nil)
 }
 
 func (t *floorTarget) connect(ctx context.Context, n int) ([]*chat, error) {

@@ -21,21 +21,23 @@ func (r *runner) runIdle(res *Result) error {
 	if err != nil {
 		return err
 	}
+	r.window(false)
 	if err := r.sleep(r.cfg.Duration); err != nil {
 		return err
 	}
-	cpu1, err := r.cpu()
+	spent, err := r.cpuSince(cpu0)
 	if err != nil {
 		return err
 	}
+	r.window(true)
 	after, err := r.sample("idle", r.cfg.Duration)
 	if err != nil {
 		return err
 	}
 	r.snapshot(res)
 	res.Goroutines = after.Goroutines
-	if r.cfg.ServerPID > 0 {
-		res.CPUS = seconds(cpu1 - cpu0)
+	if len(r.cfg.pids()) > 0 {
+		cpuFigures(res, spent)
 		res.RSSBeforeBytes, res.RSSBytes = before.RSSBytes, after.RSSBytes
 		res.RSSPerConnBytes = float64(after.RSSBytes-before.RSSBytes) / float64(res.Conns)
 	}

@@ -149,7 +149,7 @@ func TestPayload_RoundTrip(t *testing.T) {
 // message free of allocations, so the tool's garbage collector stays out
 // of the latencies.
 func TestHotPath_NoAllocations(t *testing.T) {
-	r := newRunner(context.Background(), Config{Target: Parentline, TextSize: 100}.withDefaults(), "127.0.0.1:1")
+	r := newRunner(context.Background(), Config{Target: Parentline, TextSize: 100}.withDefaults(), []string{"127.0.0.1:1"}, "")
 	list := []*chat{newChat(0, "0123456789abcdef0123456789abcdef", nil, nil)}
 	r.chats.Store(&list)
 	r.clock.Store(&clock{start: time.Now(), to: time.Hour})

@@ -69,8 +69,9 @@ func (r *runner) setUp(res *Result) ([]*chat, error) {
 }
 
 // drive starts the timetable, sends until it ends, waits for what is still
-// on its way, and returns the server's CPU time over the measured window.
-func (r *runner) drive(res *Result, list []*chat) (time.Duration, error) {
+// on its way, and returns each server process's CPU time over the measured
+// window.
+func (r *runner) drive(res *Result, list []*chat) ([]time.Duration, error) {
 	cfg := r.cfg
 	clk := &clock{start: time.Now().Add(lead), from: cfg.Warmup, to: cfg.Warmup + cfg.Duration}
 	r.clock.Store(clk)
@@ -78,7 +79,7 @@ func (r *runner) drive(res *Result, list []*chat) (time.Duration, error) {
 	if cfg.Mode == Closed {
 		r.closedLoop(&senders, list)
 	} else if err := r.openLoop(&senders, list); err != nil {
-		return 0, err
+		return nil, err
 	}
 	if cfg.churnCounselors() > 0 {
 		churn.Go(r.churnLoop)
@@ -86,28 +87,30 @@ func (r *runner) drive(res *Result, list []*chat) (time.Duration, error) {
 	defer r.sampleEvery(cfg.Mode == Soak)()
 
 	if !r.sleepUntil(clk.from) {
-		return 0, r.ctx.Err()
+		return nil, r.ctx.Err()
 	}
 	cpu0, err := r.cpu()
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
+	r.window(false)
 	tool0, _ := cpuTime(os.Getpid())
 	r.waitBounded(&senders, clk.start.Add(clk.to+cfg.Drain+5*time.Second))
 	r.waitBounded(&churn, clk.start.Add(clk.to+cfg.Drain+15*time.Second)) // churn chats time out after 10 s
 	if err := r.ctx.Err(); err != nil {
-		return 0, err
+		return nil, err
 	}
 	r.drain()
 	r.frozen.Store(true)
-	cpu1, err := r.cpu()
+	spent, err := r.cpuSince(cpu0)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
+	r.window(true)
 	if tool1, err := cpuTime(os.Getpid()); err == nil {
 		res.ToolCPUS = seconds(tool1 - tool0)
 	}
-	return cpu1 - cpu0, nil
+	return spent, nil
 }
 
 // leave makes everyone leave as a user would, within 30 s.
@@ -268,7 +271,7 @@ func (r *runner) settled() bool {
 }
 
 // fill completes res after the measured time.
-func (r *runner) fill(res *Result, before, after Sample, cpu time.Duration) {
+func (r *runner) fill(res *Result, before, after Sample, spent []time.Duration) {
 	r.snapshot(res)
 	res.latencies(r.lat)
 	if r.cfg.Mode != Closed {
@@ -280,8 +283,8 @@ func (r *runner) fill(res *Result, before, after Sample, cpu time.Duration) {
 		res.ChurnP99US = micros(r.churnLat.quantile(0.99))
 	}
 	res.Goroutines = after.Goroutines
-	if r.cfg.ServerPID > 0 {
-		res.CPUS = seconds(cpu)
+	if len(r.cfg.pids()) > 0 {
+		cpu := cpuFigures(res, spent)
 		if n := r.measured.Load(); n > 0 {
 			res.CPUUSPerMsg = float64(cpu.Microseconds()) / float64(n)
 		}

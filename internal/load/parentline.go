@@ -30,14 +30,14 @@ func (t *parentlineTarget) user(n int) string {
 }
 
 // counselor logs user n in from source address n (the server throttles
-// logins per client address) and opens their console.
-func (t *parentlineTarget) counselor(ctx context.Context, n int, onFrame frameHandler) (*peer, error) {
+// logins per client address) and opens their console on node k.
+func (t *parentlineTarget) counselor(ctx context.Context, n, k int, onFrame frameHandler) (*peer, error) {
 	user := t.user(n)
-	cookie, err := t.r.dial.login(ctx, n, user, t.r.cfg.Password)
+	cookie, err := t.r.loginAt(k).login(ctx, n, user, t.r.cfg.Password)
 	if err != nil {
 		return nil, err
 	}
-	ws, err := t.r.dial.websocket(ctx, n, "/ws/counselor", http.Header{"Cookie": {cookie}})
+	ws, err := t.r.dials[k].websocket(ctx, n, "/ws/counselor", http.Header{"Cookie": {cookie}})
 	if err != nil {
 		return nil, fmt.Errorf("counsellor %s: %w", user, err)
 	}
@@ -48,23 +48,25 @@ func (t *parentlineTarget) counselor(ctx context.Context, n int, onFrame frameHa
 	return p, nil
 }
 
-// parent opens a parent socket; the caller says hello.
+// parent opens parent i's socket on node i mod N; the caller says hello.
 func (t *parentlineTarget) parent(ctx context.Context, i int) (*peer, error) {
-	ws, err := t.r.dial.websocket(ctx, t.r.source(), "/ws/parent", nil)
+	ws, err := t.r.node(int64(i)).websocket(ctx, t.r.source(), "/ws/parent", nil)
 	if err != nil {
 		return nil, fmt.Errorf("parent %d: %w", i, err)
 	}
 	return t.r.newPeer(ws, parentSide, "parent "+strconv.Itoa(i), nil), nil
 }
 
-// connect logs in ceil(n/MaxChats) counsellors, connects n parents, and
-// then, one chat at a time so that the accepted chat is known to be this
-// parent's, has each parent say hello and a counsellor accept it.
+// connect logs in the counsellors, connects n parents (both spread over
+// the nodes as newSpread says), and then, one chat at a time so that the
+// accepted chat is known to be this parent's, has each parent say hello and
+// its counsellor accept it.
 func (t *parentlineTarget) connect(ctx context.Context, n int) ([]*chat, error) {
-	nc := t.r.cfg.counselors()
+	sp := newSpread(n, len(t.r.dials), t.r.cfg.MaxChats)
+	nc := len(sp.counselorNode)
 	t.counselors = make([]*peer, nc)
 	err := parallel(ctx, nc, 4, func(ctx context.Context, i int) error {
-		p, err := t.counselor(ctx, i+1, nil)
+		p, err := t.counselor(ctx, i+1, sp.counselorNode[i], nil)
 		t.counselors[i] = p
 		return err
 	})
@@ -80,10 +82,9 @@ func (t *parentlineTarget) connect(ctx context.Context, n int) ([]*chat, error) 
 	if err != nil {
 		return nil, err
 	}
-	share := (n + nc - 1) / nc
 	t.chats = make([]*chat, n)
 	for i, p := range parents {
-		c, err := t.startChat(ctx, i, p, t.counselors[i/share])
+		c, err := t.startChat(ctx, i, p, t.counselors[sp.counselorOf[i]])
 		if err != nil {
 			return nil, err
 		}
@@ -112,7 +113,8 @@ func (t *parentlineTarget) startChat(ctx context.Context, i int, p, co *peer) (*
 	return newChat(i, started.Chat, p, co), nil
 }
 
-// connectIdle connects n parents that say hello and wait in the queue.
+// connectIdle connects n parents, on the nodes in turn, that say hello and
+// wait in the queue.
 func (t *parentlineTarget) connectIdle(ctx context.Context, n int) error {
 	t.idle = make([]*peer, n)
 	return parallel(ctx, n, 64, func(ctx context.Context, i int) error {
@@ -172,13 +174,14 @@ func awaitClosed(ctx context.Context, co *peer) error {
 	}
 }
 
-// prepareChurn logs in the counsellors who take the churn chats.
+// prepareChurn logs in the counsellors who take the churn chats, on the
+// nodes in turn.
 func (t *parentlineTarget) prepareChurn(ctx context.Context) error {
 	n := t.r.cfg.churnCounselors()
 	first := t.r.cfg.counselors() + 1
 	t.desk = &churnDesk{r: t.r, peers: make([]*peer, n), load: make([]atomic.Int32, n), max: int32(t.r.cfg.MaxChats)}
 	return parallel(ctx, n, 4, func(ctx context.Context, i int) error {
-		p, err := t.counselor(ctx, first+i, t.desk.handler(i))
+		p, err := t.counselor(ctx, first+i, i%len(t.r.dials), t.desk.handler(i))
 		t.desk.peers[i] = p
 		return err
 	})
@@ -187,10 +190,12 @@ func (t *parentlineTarget) prepareChurn(ctx context.Context) error {
 // churnOne is one short chat: a new parent says hello, a churn counsellor
 // accepts, one message goes each way, the counsellor closes the chat and
 // the parent is told it ended. The counsellor's side runs in churnDesk.
+// Churn parents take the nodes in turn; on a cluster the accept takes the
+// longest-waiting chat of the shared queue, on whichever node its parent is.
 func (t *parentlineTarget) churnOne(ctx context.Context, id int64) error {
 	r := t.r
 	began := r.since()
-	ws, err := r.dial.websocket(ctx, r.source(), "/ws/parent", nil)
+	ws, err := r.node(id).websocket(ctx, r.source(), "/ws/parent", nil)
 	if err != nil {
 		return err
 	}

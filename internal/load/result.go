@@ -10,9 +10,11 @@ import (
 // Result is what one run measured; cmd/chatload prints it as one JSON line.
 // Latencies are in microseconds; server figures are present only when the
 // server's PID was given (goroutines only for parentline, from its /metrics).
+// With several server processes, CPU time, memory and goroutines are sums.
 type Result struct {
 	Target    Target  `json:"target"`
 	Mode      Mode    `json:"mode"`
+	Nodes     int     `json:"nodes,omitempty"` // nodes of one service, when more than one
 	Chats     int     `json:"chats"`
 	Conns     int     `json:"conns"` // sockets the tool held open
 	Rate      float64 `json:"rate,omitempty"`
@@ -43,13 +45,14 @@ type Result struct {
 	ChurnP50US   float64 `json:"churn_p50_us,omitempty"` // a whole short chat, from dial to closed
 	ChurnP99US   float64 `json:"churn_p99_us,omitempty"`
 
-	CPUS            float64 `json:"cpu_s,omitempty"`
-	CPUUSPerMsg     float64 `json:"cpu_us_per_msg,omitempty"`
-	RSSBeforeBytes  int64   `json:"rss_before_bytes,omitempty"`
-	RSSBytes        int64   `json:"rss_bytes,omitempty"`
-	RSSPerConnBytes float64 `json:"rss_per_conn_bytes,omitempty"`
-	Goroutines      int64   `json:"goroutines,omitempty"`
-	ToolCPUS        float64 `json:"tool_cpu_s,omitempty"` // the load tool's own CPU time over the same window
+	CPUS            float64   `json:"cpu_s,omitempty"`      // summed over the server processes
+	CPUSEach        []float64 `json:"cpu_s_each,omitempty"` // each process apart (ServerPID, then ServerPIDs), when more than one
+	CPUUSPerMsg     float64   `json:"cpu_us_per_msg,omitempty"`
+	RSSBeforeBytes  int64     `json:"rss_before_bytes,omitempty"`
+	RSSBytes        int64     `json:"rss_bytes,omitempty"`
+	RSSPerConnBytes float64   `json:"rss_per_conn_bytes,omitempty"`
+	Goroutines      int64     `json:"goroutines,omitempty"`
+	ToolCPUS        float64   `json:"tool_cpu_s,omitempty"` // the load tool's own CPU time over the same window
 
 	Soak *SoakReport `json:"soak,omitempty"`
 }

@@ -38,7 +38,8 @@ type runner struct {
 	ctx    context.Context // ends at the teardown, or when the caller's context does
 	cancel context.CancelFunc
 	io     context.Context // for socket reads and writes: never cancelled (cheaper in coder/websocket); the teardown closes the sockets
-	dial   *dialer
+	dials  []*dialer       // one per node, in the order of the config's URLs
+	login  *dialer         // where counsellors log in; nil: their own node
 	runID  string
 	target target
 
@@ -67,13 +68,16 @@ type runner struct {
 // measured time (lost messages, error frames, disconnects) is in the Result.
 func Run(ctx context.Context, cfg Config) (Result, error) {
 	cfg = cfg.withDefaults()
-	base, err := cfg.validate()
+	hosts, login, err := cfg.validate()
 	if err != nil {
 		return Result{}, fmt.Errorf("load: %w", err)
 	}
-	r := newRunner(ctx, cfg, base.Host)
+	r := newRunner(ctx, cfg, hosts, login)
 	defer r.teardown()
 	res := Result{Target: cfg.Target, Mode: cfg.Mode, Chats: cfg.Chats, DurationS: seconds(cfg.Duration)}
+	if len(hosts) > 1 {
+		res.Nodes = len(hosts)
+	}
 	if cfg.Mode == Idle {
 		err = r.runIdle(&res)
 	} else {
@@ -85,11 +89,19 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	return res, nil
 }
 
-func newRunner(ctx context.Context, cfg Config, host string) *runner {
+// newRunner prepares a run against the nodes at hosts (host:port each),
+// with counsellors logging in at login ("": each at their own node).
+func newRunner(ctx context.Context, cfg Config, hosts []string, login string) *runner {
 	id := make([]byte, 4)
 	rand.Read(id)
-	r := &runner{cfg: cfg, dial: newDialer(host), runID: hex.EncodeToString(id),
+	r := &runner{cfg: cfg, runID: hex.EncodeToString(id),
 		lat: &histogram{}, lag: &histogram{}, churnLat: &histogram{}, errors: map[string]int64{}}
+	for _, h := range hosts {
+		r.dials = append(r.dials, newDialer(h))
+	}
+	if login != "" {
+		r.login = newDialer(login)
+	}
 	r.ctx, r.cancel = context.WithCancel(ctx)
 	r.io = context.WithoutCancel(ctx)
 	context.AfterFunc(r.ctx, func() { // an interrupted run: unblock every read and write
@@ -106,6 +118,17 @@ func newRunner(ctx context.Context, cfg Config, host string) *runner {
 
 // source picks the next source address for a parent or floor socket.
 func (r *runner) source() int { return 1 + int(r.nextSrc.Add(1)%uint64(r.cfg.SourceAddrs)) }
+
+// node is the dialer of node k mod the number of nodes.
+func (r *runner) node(k int64) *dialer { return r.dials[k%int64(len(r.dials))] }
+
+// loginAt is where a counsellor whose console is on node k logs in.
+func (r *runner) loginAt(k int) *dialer {
+	if r.login != nil {
+		return r.login
+	}
+	return r.dials[k]
+}
 
 func (r *runner) count(what string) {
 	r.mu.Lock()
@@ -192,11 +215,11 @@ func (r *runner) teardown() {
 	r.closing.Store(true)
 	r.closeAll()
 	r.cancel()
-	r.dial.mu.Lock()
-	for _, c := range r.dial.clients {
-		c.CloseIdleConnections()
+	for _, d := range append(r.dials, r.login) {
+		if d != nil {
+			d.closeIdle()
+		}
 	}
-	r.dial.mu.Unlock()
 }
 
 func (r *runner) closeAll() {

@@ -9,12 +9,55 @@ import (
 	"time"
 )
 
-// cpu is the server's CPU time so far (zero without a PID).
-func (r *runner) cpu() (time.Duration, error) {
-	if r.cfg.ServerPID <= 0 {
-		return 0, nil
+// cpu is the CPU time so far of each server process, in the order of the
+// config's PIDs (none without a PID).
+func (r *runner) cpu() ([]time.Duration, error) {
+	pids := r.cfg.pids()
+	out := make([]time.Duration, len(pids))
+	for i, pid := range pids {
+		d, err := cpuTime(pid)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = d
 	}
-	return cpuTime(r.cfg.ServerPID)
+	return out, nil
+}
+
+// cpuSince is what each process spent since before (a reading of cpu).
+func (r *runner) cpuSince(before []time.Duration) ([]time.Duration, error) {
+	now, err := r.cpu()
+	if err != nil {
+		return nil, err
+	}
+	for i := range now {
+		now[i] -= before[i]
+	}
+	return now, nil
+}
+
+// window tells the caller's Window hook where the measured time begins or ends.
+func (r *runner) window(end bool) {
+	if r.cfg.Window != nil {
+		r.cfg.Window(end)
+	}
+}
+
+// cpuFigures fills the CPU figures of res from what each server process
+// spent over the window: the sum, and each apart when there are several.
+func cpuFigures(res *Result, spent []time.Duration) time.Duration {
+	var total time.Duration
+	for _, d := range spent {
+		total += d
+	}
+	res.CPUS = seconds(total)
+	if len(spent) > 1 {
+		res.CPUSEach = make([]float64, len(spent))
+		for i, d := range spent {
+			res.CPUSEach[i] = seconds(d)
+		}
+	}
+	return total
 }
 
 // sample looks at the server's memory and goroutines, as far as it can.
@@ -26,19 +69,26 @@ func (r *runner) sample(phase string, at time.Duration) (Sample, error) {
 			s.Received += c.recv[0].Load() + c.recv[1].Load()
 		}
 	}
-	var err error
-	if r.cfg.ServerPID > 0 {
-		if s.RSSBytes, err = rss(r.cfg.ServerPID); err != nil {
+	for _, pid := range r.cfg.pids() {
+		n, err := rss(pid)
+		if err != nil {
 			return s, err
 		}
+		s.RSSBytes += n
 	}
 	if r.cfg.Target == Parentline {
-		// With --metrics-addr the server serves /metrics elsewhere; then the
-		// goroutine count is simply not known.
-		if s.Goroutines, err = goroutines(r.ctx, r.dial.client(1), r.dial.url("/metrics")); errors.Is(err, errNoMetrics) {
-			r.cfg.Logf("no /metrics on the main address: goroutines not counted")
-		} else if err != nil {
-			return s, err
+		// With --metrics-addr a node serves /metrics elsewhere; then its
+		// goroutines are simply not counted. Several nodes: the sum.
+		for _, d := range r.dials {
+			n, err := goroutines(r.ctx, d.client(1), d.url("/metrics"))
+			if errors.Is(err, errNoMetrics) {
+				r.cfg.Logf("no /metrics on %s: its goroutines not counted", d.host)
+				continue
+			}
+			if err != nil {
+				return s, err
+			}
+			s.Goroutines += n
 		}
 	}
 	return s, nil

@@ -124,6 +124,14 @@ func (s *Server) Restart() {
 	s.start()
 }
 
+// StartAgain starts a stopped server on the same port with the same data.
+func (s *Server) StartAgain() {
+	s.t.Helper()
+	if s.cmd == nil {
+		s.start()
+	}
+}
+
 // Pause stops the process (SIGSTOP) as a network pause would look to its
 // clients; Resume lets it go on.
 func (s *Server) Pause()  { syscall.Kill(-s.cmd.Process.Pid, syscall.SIGSTOP) }
