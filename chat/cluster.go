@@ -322,6 +322,7 @@ func (c *Cluster) caughtUpLocked(p *cparent) {
 func (c *Cluster) inboxLoop() {
 	defer c.loops.Done()
 	last := "0-0"
+	failing := 0
 	for c.ctx.Err() == nil {
 		res, err := c.rdb.XRead(c.ctx, &redis.XReadArgs{Streams: []string{keyInbox(c.node), last}, Count: 1000, Block: time.Second}).Result()
 		if errors.Is(err, redis.Nil) {
@@ -329,10 +330,16 @@ func (c *Cluster) inboxLoop() {
 		}
 		if err != nil {
 			if c.ctx.Err() == nil {
-				c.log.Warn().Err(err).Msg("reading the node inbox; retrying")
+				if failing++; failing == 1 {
+					c.log.Warn().Err(err).Msg("reading the node inbox; retrying until Redis answers")
+				}
 				c.sleep(250 * time.Millisecond)
 			}
 			continue
+		}
+		if failing > 0 {
+			c.log.Info().Int("retries", failing).Msg("reading the node inbox again")
+			failing = 0
 		}
 		c.mu.Lock()
 		for _, s := range res {
@@ -677,6 +684,7 @@ func (c *Cluster) viewsLoop() {
 	ch := sub.Channel()
 	t := time.NewTicker(2 * time.Second)
 	defer t.Stop()
+	failing := 0
 	go func() {
 		for range ch {
 			c.mu.Lock()
@@ -696,7 +704,12 @@ func (c *Cluster) viewsLoop() {
 		c.dirty = false
 		c.mu.Unlock()
 		if err := c.refresh(); err != nil && c.ctx.Err() == nil {
-			c.log.Warn().Err(err).Msg("refreshing the queue and consoles")
+			if failing++; failing == 1 {
+				c.log.Warn().Err(err).Msg("refreshing the queue and consoles; retrying until Redis answers")
+			}
+		} else if failing > 0 {
+			c.log.Info().Int("retries", failing).Msg("refreshing the queue and consoles again")
+			failing = 0
 		}
 	}
 }

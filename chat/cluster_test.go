@@ -589,3 +589,34 @@ func TestCluster_RedisPauseLosesNothingAcknowledged(t *testing.T) {
 	}
 	receivedAll(t, co, acked)
 }
+
+// TestCluster_RedisGoneRefusesClearly: with Redis stopped, a message gets
+// not_sent within the two-second bound rather than hanging; once Redis is
+// back the chat goes on.
+func TestCluster_RedisGoneRefusesClearly(t *testing.T) {
+	cl := newCluster(t, 2, nil)
+	co := cl.nodes[1].counselor("anna", "Anna", false)
+	p := cl.nodes[0].parent()
+	id := startChat(t, p, co, "teen")
+	cl.redis.Stop()
+	start := time.Now()
+	p.send(map[string]any{"type": "msg", "text": "hallå?"})
+	p.expectError("not_sent")
+	if d := time.Since(start); d > 3*time.Second {
+		t.Fatalf("refused after %v", d)
+	}
+	cl.redis.StartAgain()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		co.send(map[string]any{"type": "msg", "chat": id, "text": "här"})
+		m := co.expectWhere("", func(m map[string]any) bool { return m["type"] == "error" || m["type"] == "msg" })
+		if m["type"] == "msg" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("refused 10 s after Redis came back: %v", m)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	p.expectWhere("msg", func(m map[string]any) bool { return m["text"] == "här" })
+}
