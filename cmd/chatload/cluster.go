@@ -90,6 +90,10 @@ func runCluster(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		opts.nodes, err = parseNodes(*nodeList)
 	}
 	if err == nil {
+		// The nodes run in their own directories: the binary must be found from there.
+		*parentline, err = filepath.Abs(*parentline)
+	}
+	if err == nil {
 		if opts.redisServer, err = exec.LookPath(*redisServer); err != nil {
 			err = fmt.Errorf("--redis-server: %w (apt-get install redis-server)", err)
 		}
