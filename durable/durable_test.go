@@ -39,7 +39,7 @@ func openStore(t *testing.T) *store {
 
 func (s *store) applier(t *testing.T, rdb *redis.Client) *Applier {
 	t.Helper()
-	a, err := NewApplier(rdb, s.db, map[string]Handler{KindTally: ApplyTally}, zerolog.Nop())
+	a, err := NewApplier(rdb, s.db, map[string]Handler{KindTally: ApplyTally, KindAudit: ApplyAudit}, zerolog.Nop())
 	if err != nil {
 		t.Fatal(err)
 	}

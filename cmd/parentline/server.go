@@ -207,7 +207,8 @@ func (s *Server) buildStore(mux *http.ServeMux, sessions staff.SessionBackend, c
 	s.users = users
 	s.auth = staff.NewAuth(users, staff.AuthOptions{CookieSecure: s.cfg.CookieSecure, Log: s.log})
 	if s.redis != nil {
-		s.applier, err = durable.NewApplier(s.redis, s.db, map[string]durable.Handler{durable.KindTally: durable.ApplyTally}, s.log)
+		s.applier, err = durable.NewApplier(s.redis, s.db, map[string]durable.Handler{
+			durable.KindTally: durable.ApplyTally, durable.KindAudit: durable.ApplyAudit}, s.log)
 		if err != nil {
 			return err
 		}
@@ -269,14 +270,15 @@ func (s *Server) buildStore(mux *http.ServeMux, sessions staff.SessionBackend, c
 
 // buildChatNode builds a cluster's chat node: sessions checked in Redis,
 // tallies sent to the store node, topics as the store node publishes them,
-// and every other API route (and /dev/) passed to the store node. Consent
-// requests and supervision are refused here for now: sealing cases and the
-// audit trail need the store.
+// and every other API route (and /dev/) passed to the store node; audit
+// entries travel to the store node's trail over the durable stream. Consent
+// requests are refused here for now: sealing cases needs the store.
 func (s *Server) buildChatNode(mux *http.ServeMux, sessions staff.SessionBackend, copts *chat.Options) error {
 	s.auth = staff.NewAuth(nil, staff.AuthOptions{CookieSecure: s.cfg.CookieSecure, Log: s.log, Sessions: sessions})
 	s.remote = durable.NewTallies(s.redis, s.log)
 	s.shared = newSharedTopics(s.redis, s.log)
 	copts.Tally, copts.Topics = s.remote, s.shared
+	copts.Auditor = durable.NewAuditor(s.redis)
 
 	s.proxy = newStoreProxy(s.redis, s.log)
 	// The more specific routes every node serves itself (build) win over
