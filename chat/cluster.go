@@ -621,22 +621,7 @@ func (c *Cluster) Status() Status {
 	c.mu.Lock()
 	v := c.view
 	c.mu.Unlock()
-	st := Status{Open: c.opts.Hours.Open(now), CounselorsAvailable: v.available, QueueLength: v.queueLength}
-	st.Staffed = st.Open && st.CounselorsAvailable > 0
-	st.Timezone = c.loc.String()
-	st.Hours = c.opts.Hours.Spans()
-	if !st.Open {
-		if t, ok := c.opts.Hours.NextOpen(now); ok {
-			t = t.In(c.loc)
-			st.NextOpen = &t
-		}
-	}
-	st.Launcher = c.opts.Launcher
-	st.Contacts = c.opts.Contacts
-	if st.Contacts == nil {
-		st.Contacts = []Contact{}
-	}
-	return st
+	return statusAt(&c.opts, c.loc, now, v.available, v.queueLength)
 }
 
 // HandleStatus is GET /api/status on a cluster node.

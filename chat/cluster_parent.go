@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/coder/websocket"
 	"github.com/redis/go-redis/v9"
@@ -165,18 +164,8 @@ func (c *Cluster) newParent(cn *conn, chat, lang string) *cparent {
 
 // hello puts a new parent in the cluster's queue.
 func (c *Cluster) hello(cn *conn, f inFrame) (*cparent, error) {
-	switch f.Lang {
-	case "":
-		f.Lang = "sv"
-	case "sv", "en":
-	default:
-		return nil, refuse(codeBadRequest, `lang must be "sv" or "en"`)
-	}
-	if f.Audience != "young" && f.Audience != "teen" {
-		return nil, refuse(codeBadRequest, `audience must be "young" or "teen"`)
-	}
-	if utf8.RuneCountInString(f.First) > maxFirstRunes {
-		return nil, refuse(codeTooLarge, "the first line is longer than 300 characters")
+	if err := checkHello(&f); err != nil {
+		return nil, err
 	}
 	now := c.now()
 	if !c.opts.Hours.Open(now) {

@@ -613,23 +613,26 @@ type Status struct {
 func (h *Hub) Status() Status {
 	now := h.now()
 	h.mu.Lock()
-	st := Status{
-		Open:                h.opts.Hours.Open(now),
-		CounselorsAvailable: h.availableLocked(),
-		QueueLength:         len(h.queue),
-	}
+	available, queued := h.availableLocked(), len(h.queue)
 	h.mu.Unlock()
+	return statusAt(&h.opts, h.loc, now, available, queued)
+}
+
+// statusAt is the status at now with these counts: the rest comes from
+// the options (hours, contacts, launcher).
+func statusAt(opts *Options, loc *time.Location, now time.Time, available, queued int) Status {
+	st := Status{Open: opts.Hours.Open(now), CounselorsAvailable: available, QueueLength: queued}
 	st.Staffed = st.Open && st.CounselorsAvailable > 0
-	st.Timezone = h.loc.String()
-	st.Hours = h.opts.Hours.Spans()
+	st.Timezone = loc.String()
+	st.Hours = opts.Hours.Spans()
 	if !st.Open {
-		if t, ok := h.opts.Hours.NextOpen(now); ok {
-			t = t.In(h.loc)
+		if t, ok := opts.Hours.NextOpen(now); ok {
+			t = t.In(loc)
 			st.NextOpen = &t
 		}
 	}
-	st.Launcher = h.opts.Launcher
-	st.Contacts = h.opts.Contacts
+	st.Launcher = opts.Launcher
+	st.Contacts = opts.Contacts
 	if st.Contacts == nil {
 		st.Contacts = []Contact{}
 	}

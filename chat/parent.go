@@ -158,18 +158,8 @@ func (h *Hub) parentFrame(c *conn, p *parent, f inFrame, received time.Time) (*p
 }
 
 func (h *Hub) helloLocked(c *conn, f inFrame) (*parent, error) {
-	switch f.Lang {
-	case "":
-		f.Lang = "sv"
-	case "sv", "en":
-	default:
-		return nil, refuse(codeBadRequest, `lang must be "sv" or "en"`)
-	}
-	if f.Audience != "young" && f.Audience != "teen" {
-		return nil, refuse(codeBadRequest, `audience must be "young" or "teen"`)
-	}
-	if utf8.RuneCountInString(f.First) > maxFirstRunes {
-		return nil, refuse(codeTooLarge, "the first line is longer than 300 characters")
+	if err := checkHello(&f); err != nil {
+		return nil, err
 	}
 	now := h.now()
 	if !h.opts.Hours.Open(now) {
@@ -230,6 +220,24 @@ func (h *Hub) resumeLocked(c *conn, token string) (*parent, error) {
 		}
 	}
 	return p, nil
+}
+
+// checkHello validates a hello frame; an empty lang becomes Swedish.
+func checkHello(f *inFrame) error {
+	switch f.Lang {
+	case "":
+		f.Lang = "sv"
+	case "sv", "en":
+	default:
+		return refuse(codeBadRequest, `lang must be "sv" or "en"`)
+	}
+	if f.Audience != "young" && f.Audience != "teen" {
+		return refuse(codeBadRequest, `audience must be "young" or "teen"`)
+	}
+	if utf8.RuneCountInString(f.First) > maxFirstRunes {
+		return refuse(codeTooLarge, "the first line is longer than 300 characters")
+	}
+	return nil
 }
 
 // sendPositionLocked sends the parent its queue position now (not coalesced).
