@@ -178,7 +178,7 @@ func TestCluster_ConversationAcrossNodes(t *testing.T) {
 	co.expectWhere("typing", func(m map[string]any) bool { return m["chat"] == id })
 
 	co.send(map[string]any{"type": "close", "chat": id, "topics": []string{"school"}})
-	if e := p1.expect("ended"); e["reason"] != "counselor_closed" {
+	if e := p1.expectWhere("ended", func(map[string]any) bool { return true }); e["reason"] != "counselor_closed" {
 		t.Fatalf("ended: %v", e)
 	}
 	p1.waitClosed()
