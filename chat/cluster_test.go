@@ -620,3 +620,55 @@ func TestCluster_RedisGoneRefusesClearly(t *testing.T) {
 	}
 	p.expectWhere("msg", func(m map[string]any) bool { return m["text"] == "här" })
 }
+
+// TestCluster_BadInputGetsClearErrors: wrong, forged and too-fast frames on
+// a cluster node get the same error codes as on one node and change
+// nothing: the chat goes on afterwards.
+func TestCluster_BadInputGetsClearErrors(t *testing.T) {
+	cl := newCluster(t, 2, func(o *Options) { o.ParentBurst = 3 })
+	co := cl.nodes[0].counselor("anna", "Anna", false)
+	bo := cl.nodes[1].counselor("bo", "Bo", false)
+	p := cl.nodes[1].parent()
+	p.send(map[string]any{"type": "msg", "text": "före hello"})
+	p.expectError("bad_state")
+	p.sendRaw(`{"type":`)
+	p.expectError("bad_json")
+	p.send(map[string]any{"type": "hello", "audience": "elderly"})
+	p.expectError("bad_request")
+	id := startChat(t, p, co, "teen")
+
+	bo.send(map[string]any{"type": "msg", "chat": id, "text": "inte min"})
+	bo.expectError("not_your_chat")
+	bo.send(map[string]any{"type": "close", "chat": id, "topics": []string{"school"}})
+	bo.expectError("not_your_chat")
+	bo.send(map[string]any{"type": "accept", "chat": id})
+	bo.expectError("taken")
+	bo.send(map[string]any{"type": "accept", "chat": "ffffffffffffffffffffffffffffffff"})
+	bo.expectError("taken")
+	co.send(map[string]any{"type": "close", "chat": id, "topics": []string{"no-such-topic"}})
+	co.expectError("no_topic")
+	co.send(map[string]any{"type": "transfer", "chat": id, "to": "nobody"})
+	co.expectError("unavailable")
+	co.send(map[string]any{"type": "follow", "chat": id})
+	co.expectError("unsupported")
+	co.send(map[string]any{"type": "msg", "chat": id, "text": "   "})
+	co.expectError("empty")
+	for range 3 {
+		p.send(map[string]any{"type": "msg", "text": "snabbt"})
+	}
+	p.send(map[string]any{"type": "msg", "text": "för snabbt"})
+	p.expectWhere("error", func(m map[string]any) bool { return m["code"] == "too_fast" })
+
+	// Nothing of that disturbed the chat.
+	co.send(map[string]any{"type": "msg", "chat": id, "text": "fortfarande här"})
+	p.expectWhere("msg", func(m map[string]any) bool { return m["text"] == "fortfarande här" })
+	co.send(map[string]any{"type": "transfer", "chat": id, "to": "bo"})
+	co.expectWhere("chat_ended", func(m map[string]any) bool { return m["reason"] == "transferred" })
+	if s := bo.expect("chat_started"); s["chat"] != id || s["transferred_from"] != "Anna" {
+		t.Fatalf("transferred: %v", s)
+	}
+	bo.expect("history")
+	if j := p.expectWhere("joined", func(map[string]any) bool { return true }); j["counselor"] != "Bo" {
+		t.Fatalf("joined after transfer: %v", j)
+	}
+}
