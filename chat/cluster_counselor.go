@@ -328,13 +328,7 @@ func (c *Cluster) closeChat(ctx context.Context, co *ccounselor, f inFrame) erro
 	now := c.now()
 	ms, _ := strconv.ParseInt(startedMS, 10, 64)
 	length := now.Sub(time.UnixMilli(ms))
-	suggest := ""
-	switch {
-	case urgent == "1" || f.Concern:
-		suggest = "concern"
-	case length >= c.opts.BreakAfter:
-		suggest = "long"
-	}
+	suggest := breakReason(urgent == "1" || f.Concern, length, c.opts.BreakAfter)
 	id := f.Chat
 	c.opts.Tally.Add(now.In(c.loc).Format(time.DateOnly), audience, topics, func(err error) {
 		if err != nil {

@@ -74,10 +74,7 @@ func (c *Cluster) parentLoop(ws *websocket.Conn) {
 	}
 }
 
-func (c *Cluster) refuseTo(cn *conn, lang string, fe *frameError) {
-	c.m.rejected.WithLabelValues(fe.code).Inc()
-	cn.push(fe.frame(lang))
-}
+func (c *Cluster) refuseTo(cn *conn, lang string, fe *frameError) { c.m.refuse(cn, lang, fe) }
 
 func (c *Cluster) parentFrame(cn *conn, p *cparent, f inFrame, received time.Time) (*cparent, error) {
 	switch f.Type {

@@ -291,7 +291,7 @@ func (h *Hub) closeLocked(co *counselor, f inFrame) (func(), error) {
 	}
 	now := h.now()
 	length := now.Sub(r.startedAt)
-	suggest := h.breakReason(r, f.Concern, length)
+	suggest := breakReason(r.concern || f.Concern, length, h.opts.BreakAfter)
 	co.release(r)
 	h.dropRoomLocked(r)
 	h.sendStatusLocked(co)

@@ -66,3 +66,9 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 	m.fromCounselor = m.messages.WithLabelValues("counselor")
 	return m
 }
+
+// refuse counts a refused frame and sends its error frame in lang.
+func (m *metrics) refuse(c *conn, lang string, fe *frameError) {
+	m.rejected.WithLabelValues(fe.code).Inc()
+	c.push(fe.frame(lang))
+}

@@ -310,10 +310,7 @@ func (h *Hub) parentDropped(p *parent, c *conn) {
 }
 
 // refuseTo sends an error frame, in the parent's language when we have one.
-func (h *Hub) refuseTo(c *conn, lang string, fe *frameError) {
-	h.m.rejected.WithLabelValues(fe.code).Inc()
-	c.push(fe.frame(lang))
-}
+func (h *Hub) refuseTo(c *conn, lang string, fe *frameError) { h.m.refuse(c, lang, fe) }
 
 // frame is the error frame for a refusal, its message in lang.
 func (fe *frameError) frame(lang string) []byte {

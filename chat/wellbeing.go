@@ -33,12 +33,13 @@ func (h *Hub) capReachedLocked(co *counselor) bool {
 	return h.opts.DailyCap > 0 && h.takenTodayLocked(co) >= h.opts.DailyCap
 }
 
-// breakReason says whether closing r suggests a break, and why.
-func (h *Hub) breakReason(r *room, concern bool, length time.Duration) string {
+// breakReason says whether closing a chat suggests a break, and why: it
+// was marked with a concern, or it lasted at least breakAfter.
+func breakReason(concern bool, length, breakAfter time.Duration) string {
 	switch {
-	case r.concern || concern:
+	case concern:
 		return "concern"
-	case length >= h.opts.BreakAfter:
+	case length >= breakAfter:
 		return "long"
 	}
 	return ""
