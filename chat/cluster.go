@@ -169,6 +169,7 @@ const (
 	kindStatus  = "status"   // send the counsellor their status
 	kindReplace = "replaced" // the counsellor connected elsewhere
 	kindStarted = "started"  // a chat comes to the counsellor: chat_started, then its history
+	kindForget  = "forget"   // the last frame about a chat for this counsellor
 )
 
 // delivery is one frame (or two) for one socket.
@@ -290,8 +291,11 @@ func (c *Cluster) applyCounselorLocked(co *ccounselor, d delivery) {
 	if d.extra != nil {
 		co.conn.push(d.extra)
 	}
-	if d.kind == kindStarted {
+	switch d.kind {
+	case kindStarted:
 		c.knownLocked(co, d.chat)
+	case kindForget:
+		delete(co.known, d.chat)
 	}
 }
 

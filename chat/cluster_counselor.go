@@ -92,7 +92,8 @@ func (c *Cluster) counselorConnected(st Staff, cn *conn) (*ccounselor, error) {
 	if st.Supervisor {
 		sup = "1"
 	}
-	res, err := scriptCounselorConnected.Run(ctx, c.rdb, []string{keyCounselor(st.Username), keyHeld(st.Username)},
+	res, err := scriptCounselorConnected.Run(ctx, c.rdb,
+		[]string{keyCounselor(st.Username), keyHeld(st.Username), keyFollowing(st.Username)},
 		st.Username, st.Name, sup, c.node).Slice()
 	if err != nil {
 		c.mu.Lock()
@@ -112,14 +113,31 @@ func (c *Cluster) counselorConnected(st Staff, cn *conn) (*ccounselor, error) {
 	c.mu.Lock()
 	cn.push(encode(readyFrame{Type: "ready", Name: st.Name, Username: st.Username, Supervisor: st.Supervisor,
 		Available: available, MaxChats: c.opts.MaxChats}))
-	for _, x := range res[1:] {
-		pair, _ := x.([]any)
-		if len(pair) != 2 {
+	held, _ := res[1].([]any)
+	for _, x := range held {
+		v, _ := x.([]any)
+		if len(v) != 3 {
 			continue
 		}
-		id, _ := pair[0].(string)
-		if ci, ok := parseChatInfo(c.seal, id, pair[1]); ok {
+		id, _ := v[0].(string)
+		if ci, ok := parseChatInfo(c.seal, id, v[1]); ok {
 			cn.push(ci.startedFrame(""))
+			cn.push(ci.historyFrame())
+			if fol := parseStaff(v[2]); len(fol) > 0 {
+				cn.push(encode(followersFrame{Type: "followers", Chat: id, Names: staffNames(fol)}))
+			}
+			c.knownLocked(co, id)
+		}
+	}
+	following, _ := res[2].([]any)
+	for _, x := range following {
+		v, _ := x.([]any)
+		if len(v) != 2 {
+			continue
+		}
+		id, _ := v[0].(string)
+		if ci, ok := parseChatInfo(c.seal, id, v[1]); ok {
+			cn.push(ci.followingFrame())
 			cn.push(ci.historyFrame())
 			c.knownLocked(co, id)
 		}
@@ -154,8 +172,10 @@ func (c *Cluster) counselorFrame(co *ccounselor, f inFrame, received time.Time) 
 			return refuse(codeTooFast, "too many messages; this one was not sent")
 		}
 		out := encodeMsg("", "counselor", f.Text, "")
+		forStaff := encodeMsg(f.Chat, "counselor", f.Text, "")
 		res, err := scriptRelay.Run(ctx, c.rdb, []string{keyChat(f.Chat), keyLog(f.Chat)},
-			"c", co.Username, c.seal.seal(f.Chat, []byte(f.Text)), c.seal.seal(f.Chat, out), c.node, logCap, f.Chat).Slice()
+			"c", co.Username, c.seal.seal(f.Chat, []byte(f.Text)), c.seal.seal(f.Chat, out), c.node, logCap, f.Chat,
+			c.seal.seal(f.Chat, forStaff)).Slice()
 		if err != nil {
 			c.log.Warn().Err(err).Msg("relaying a counsellor's message")
 			return notSent()
@@ -174,6 +194,7 @@ func (c *Cluster) counselorFrame(co *ccounselor, f inFrame, received time.Time) 
 			c.applyLocked(delivery{to: "p:" + f.Chat, frame: out})
 			c.mu.Unlock()
 		}
+		c.applyHere(res[3], f.Chat, forStaff)
 		co.conn.push(encodeMsg(f.Chat, "counselor", f.Text, f.ID))
 		c.m.relayLatency.Observe(time.Since(received).Seconds())
 	case "typing":
@@ -193,18 +214,14 @@ func (c *Cluster) counselorFrame(co *ccounselor, f inFrame, received time.Time) 
 		return c.closeChat(ctx, co, f)
 	case "transfer":
 		return c.transfer(ctx, co, f.Chat, f.To)
-	case "note":
-		if err := checkText(f.Text); err != nil {
-			return err
-		}
-		ok, err := scriptNote.Run(ctx, c.rdb, []string{keyChat(f.Chat), keyLog(f.Chat)}, co.Username, co.Name, c.seal.seal(f.Chat, []byte(f.Text)), logCap).Int()
-		if err != nil {
-			return notSent()
-		}
-		if ok != 1 {
-			return refuse(codeNotYourChat, "you are not on that chat's staff side")
-		}
-		co.conn.push(encode(noteFrame{Type: "note", Chat: f.Chat, From: co.Name, Text: f.Text}))
+	case "note", "hint":
+		return c.hintOrNote(ctx, co, f, f.Type)
+	case "follow":
+		return c.follow(ctx, co, f.Chat)
+	case "unfollow":
+		return c.unfollow(ctx, co, f.Chat)
+	case "take_over":
+		return c.takeOver(ctx, co, f.Chat)
 	case "available", "debrief":
 		if f.On == nil {
 			return refuse(codeBadRequest, `"on" must be true or false`)
@@ -223,7 +240,7 @@ func (c *Cluster) counselorFrame(co *ccounselor, f inFrame, received time.Time) 
 		c.publishViews()
 	case "priority":
 		return c.priority(ctx, co, f.Chat, f.Urgent)
-	case "follow", "unfollow", "hint", "take_over", "consent_request":
+	case "consent_request":
 		return refuse(codeUnsupported, "this is not available on a service of several nodes yet")
 	default:
 		return refuse(codeUnknownType, "unknown frame type")
@@ -314,6 +331,7 @@ func (c *Cluster) closeChat(ctx context.Context, co *ccounselor, f inFrame) erro
 	state, _ := res[1].(string)
 	pnode, _ := res[2].(string)
 	audience, _ := res[3].(string)
+	c.toStaff(ctx, parseStaff(res[6]), kindForget, f.Chat, encode(reasonFrame{Type: "follow_ended", Chat: f.Chat, Reason: "closed"}))
 	startedMS, _ := res[4].(string)
 	urgent, _ := res[5].(string)
 	if state == "active" {
@@ -391,6 +409,11 @@ func (c *Cluster) transfer(ctx context.Context, co *ccounselor, id, to string) e
 	if err := c.deliver(ctx, pnode, delivery{to: "p:" + id, frame: encode(joinedFrame{Type: "joined", Counselor: name})}); err != nil {
 		c.log.Warn().Err(err).Msg("telling a parent of a transfer")
 	}
+	fol := parseStaff(res[5])
+	c.toStaff(ctx, fol, kindFrame, id, ci.followingFrame())
+	if len(fol) > 0 {
+		c.sendFollowers(ctx, node, to, id, fol)
+	}
 	c.sendStatus(co)
 	c.publishViews()
 	return nil
@@ -449,7 +472,7 @@ func (c *Cluster) counselorDropped(co *ccounselor) {
 // counselorGone ends a counsellor's grace (any node may): their active
 // chats go back to the head of the queue with their history.
 func (c *Cluster) counselorGone(ctx context.Context, user string, now int64) {
-	res, err := scriptCounselorGone.Run(ctx, c.rdb, []string{keyCounselor(user), keyHeld(user), keyQueue},
+	res, err := scriptCounselorGone.Run(ctx, c.rdb, []string{keyCounselor(user), keyHeld(user), keyQueue, keyFollowing(user)},
 		user, now, queueBase(prioReturned), queueBase(prioUrgent)).Slice()
 	if err != nil {
 		c.log.Warn().Err(err).Msg("ending a counsellor's grace")
@@ -460,12 +483,37 @@ func (c *Cluster) counselorGone(ctx context.Context, user string, now int64) {
 	} else if n > 0 {
 		c.m.chatsEnded.WithLabelValues("untagged").Add(float64(n))
 	}
-	for i := 1; i+1 < len(res); i += 2 {
-		id, _ := res[i].(string)
-		node, _ := res[i+1].(string)
+	if len(res) != 4 {
+		return
+	}
+	requeued, _ := res[1].([]any)
+	for i := 0; i+1 < len(requeued); i += 2 {
+		id, _ := requeued[i].(string)
+		node, _ := requeued[i+1].(string)
 		if err := c.deliver(ctx, node, delivery{to: "p:" + id, kind: kindWaiting}); err != nil {
 			c.log.Warn().Err(err).Msg("telling a parent their chat is back in the queue")
 		}
+	}
+	ends, _ := res[2].([]any)
+	for _, x := range ends {
+		v, _ := x.([]any)
+		if len(v) != 3 {
+			continue
+		}
+		id, _ := v[0].(string)
+		reason, _ := v[1].(string)
+		c.toStaff(ctx, parseStaff(v[2]), kindForget, id, encode(reasonFrame{Type: "follow_ended", Chat: id, Reason: reason}))
+	}
+	unfollowed, _ := res[3].([]any)
+	for _, x := range unfollowed {
+		v, _ := x.([]any)
+		if len(v) != 4 {
+			continue
+		}
+		id, _ := v[0].(string)
+		holder, _ := v[1].(string)
+		node, _ := v[2].(string)
+		c.sendFollowers(ctx, node, holder, id, parseStaff(v[3]))
 	}
 	c.publishViews()
 }

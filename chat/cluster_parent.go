@@ -107,7 +107,7 @@ func (c *Cluster) parentFrame(cn *conn, p *cparent, f inFrame, received time.Tim
 		}
 		out := encodeMsg(p.chat, "parent", f.Text, "")
 		res, err := scriptRelay.Run(ctx, c.rdb, []string{keyChat(p.chat), keyLog(p.chat)},
-			"p", "", c.seal.seal(p.chat, []byte(f.Text)), c.seal.seal(p.chat, out), c.node, logCap, p.chat).Slice()
+			"p", "", c.seal.seal(p.chat, []byte(f.Text)), c.seal.seal(p.chat, out), c.node, logCap, p.chat, "").Slice()
 		if err != nil {
 			c.log.Warn().Err(err).Msg("relaying a parent's message")
 			return p, notSent()
@@ -122,6 +122,7 @@ func (c *Cluster) parentFrame(cn *conn, p *cparent, f inFrame, received time.Tim
 			c.applyLocked(delivery{to: "c:" + holder, chat: p.chat, frame: out})
 			c.mu.Unlock()
 		}
+		c.applyHere(res[3], p.chat, out)
 		cn.push(encodeMsg("", "parent", f.Text, f.ID))
 		c.m.relayLatency.Observe(time.Since(received).Seconds())
 	case "typing":
@@ -340,10 +341,11 @@ func (c *Cluster) parentGone(ctx context.Context, id, reason string, now int64) 
 		if reason == "timeout" {
 			why = "parent_timeout"
 		}
-		if err := c.deliver(ctx, node, delivery{to: "c:" + holder, chat: id,
-			frame: encode(reasonFrame{Type: "chat_ended", Chat: id, Reason: why})}); err != nil {
+		ended := encode(reasonFrame{Type: "chat_ended", Chat: id, Reason: why})
+		if err := c.deliver(ctx, node, delivery{to: "c:" + holder, chat: id, frame: ended}); err != nil {
 			c.log.Warn().Err(err).Msg("telling a counsellor the parent left")
 		}
+		c.toStaff(ctx, parseStaff(res[6]), kindFrame, id, ended)
 	}
 	c.publishViews()
 	return nil

@@ -365,8 +365,10 @@ func TestCluster_NodeCrashChatsResumeElsewhere(t *testing.T) {
 // TestCluster_NoChatTextLeftInRedis: markers sent through two nodes are in
 // Redis only while the chat runs; the user agent and address never are.
 func TestCluster_NoChatTextLeftInRedis(t *testing.T) {
-	cl := newCluster(t, 2, nil)
+	cl := newCluster(t, 2, func(o *Options) { o.Auditor = &recordingAuditor{} })
 	co := cl.nodes[1].counselor("anna", "Anna", false)
+	sup := cl.nodes[0].counselor("sara", "Sara", true)
+	sup.send(map[string]any{"type": "available", "on": false})
 	p := cl.nodes[0].dial("/ws/parent", http.Header{"User-Agent": {"UA-MARKER-7f3"}, "X-Forwarded-For": {"203.0.113.77"}})
 	p.send(map[string]any{"type": "hello", "audience": "teen", "first": "FIRST-MARKER-a1"})
 	p.expect("welcome")
@@ -379,6 +381,10 @@ func TestCluster_NoChatTextLeftInRedis(t *testing.T) {
 	co.send(map[string]any{"type": "note", "chat": id, "text": "NOTE-MARKER-n1"})
 	p.expectWhere("msg", func(m map[string]any) bool { return m["text"] == "TEXT-MARKER-c1" })
 	co.expectWhere("note", func(m map[string]any) bool { return m["text"] == "NOTE-MARKER-n1" })
+	sup.send(map[string]any{"type": "follow", "chat": id})
+	sup.expect("following")
+	sup.send(map[string]any{"type": "hint", "chat": id, "text": "HINT-MARKER-h1"})
+	co.expectWhere("hint", func(m map[string]any) bool { return m["text"] == "HINT-MARKER-h1" })
 
 	ctx := context.Background()
 	rdb := cl.redis.Client()
@@ -389,7 +395,9 @@ func TestCluster_NoChatTextLeftInRedis(t *testing.T) {
 	}
 	co.send(map[string]any{"type": "close", "chat": id, "topics": []string{"school"}})
 	co.expectWhere("chat_ended", func(m map[string]any) bool { return m["reason"] == "closed" })
+	sup.expectWhere("follow_ended", func(m map[string]any) bool { return m["chat"] == id })
 	co.ws.CloseNow()
+	sup.ws.CloseNow()
 	for _, e := range cl.engines {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		e.Shutdown(ctx)
@@ -404,10 +412,45 @@ func TestCluster_NoChatTextLeftInRedis(t *testing.T) {
 	}
 	keys, _ := rdb.Keys(ctx, "*").Result()
 	for _, k := range keys {
-		if strings.HasPrefix(k, "pl:chat:") || strings.HasPrefix(k, "pl:resume:") {
+		if strings.HasPrefix(k, "pl:chat:") || strings.HasPrefix(k, "pl:resume:") || strings.HasPrefix(k, "pl:following:") {
 			t.Fatalf("a chat's key outlived it: %s", k)
 		}
 	}
+}
+
+func TestCluster_FollowsEndWithTheirConsoles(t *testing.T) {
+	cl := newCluster(t, 2, func(o *Options) {
+		o.Auditor = &recordingAuditor{}
+		o.ResumeGrace = 300 * time.Millisecond
+	})
+	anna := cl.nodes[0].counselor("anna", "Anna", false)
+	sara := cl.nodes[1].counselor("sara", "Sara", true)
+	sara.send(map[string]any{"type": "available", "on": false})
+	p := cl.nodes[1].parent()
+	id := startChat(t, p, anna, "teen")
+	sara.send(map[string]any{"type": "follow", "chat": id})
+	sara.expect("following")
+	anna.expectWhere("followers", func(m map[string]any) bool { return len(m["names"].([]any)) == 1 })
+
+	// The supervisor's console is gone past its grace: the follow ends and
+	// the holder is told.
+	sara.ws.CloseNow()
+	anna.expectWhere("followers", func(m map[string]any) bool { return len(m["names"].([]any)) == 0 })
+	if n, _ := cl.redis.Client().Exists(context.Background(), keyFollowing("sara"), keyFollowers(id)).Result(); n != 0 {
+		t.Fatalf("%d follow keys outlived the supervisor's grace", n)
+	}
+
+	// The holder's console is gone past its grace: the chat goes back to the
+	// queue and the follower is told why the follow ended.
+	sara = cl.nodes[0].counselor("sara", "Sara", true)
+	sara.send(map[string]any{"type": "available", "on": false})
+	sara.send(map[string]any{"type": "follow", "chat": id})
+	sara.expect("following")
+	anna.ws.CloseNow()
+	if m := sara.expectWhere("follow_ended", func(map[string]any) bool { return true }); m["reason"] != "requeued" || m["chat"] != id {
+		t.Fatalf("follow_ended = %v", m)
+	}
+	p.expectWhere("queued", func(map[string]any) bool { return true })
 }
 
 // filesHolding lists the files under dir that contain any marker.
@@ -650,7 +693,7 @@ func TestCluster_BadInputGetsClearErrors(t *testing.T) {
 	co.send(map[string]any{"type": "transfer", "chat": id, "to": "nobody"})
 	co.expectError("unavailable")
 	co.send(map[string]any{"type": "follow", "chat": id})
-	co.expectError("unsupported")
+	co.expectError("bad_state") // only supervisors follow
 	co.send(map[string]any{"type": "msg", "chat": id, "text": "   "})
 	co.expectError("empty")
 	for range 3 {

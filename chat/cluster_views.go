@@ -66,8 +66,12 @@ func parseChatInfo(seal *sealer, id string, v any) (chatInfo, bool) {
 			m[k] = val
 		}
 		text := seal.openString(id, m["t"])
-		if m["k"] == "note" {
-			ci.notes = append(ci.notes, note{From: m["f"], Text: text})
+		if k := m["k"]; k == "note" || k == "hint" {
+			kind := ""
+			if k == "hint" {
+				kind = "hint"
+			}
+			ci.notes = append(ci.notes, note{From: m["f"], Text: text, Kind: kind})
 		} else {
 			ci.history = append(ci.history, line{From: m["f"], Text: text})
 		}
@@ -259,12 +263,16 @@ func (c *Cluster) heldChats(ctx context.Context, cos []coRecord, now time.Time) 
 	type ref struct {
 		name string
 		cmd  *redis.SliceCmd
+		fol  *redis.StringSliceCmd
 		id   string
 	}
 	var refs []ref
+	names := make(map[string]string, len(cos))
 	for _, r := range cos {
+		names[r.username] = r.name
 		for _, id := range r.held {
-			refs = append(refs, ref{r.name, pipe.HMGet(ctx, keyChat(id), "aud", "state", "started", "urgent"), id})
+			refs = append(refs, ref{r.name, pipe.HMGet(ctx, keyChat(id), "aud", "state", "started", "urgent"),
+				pipe.SMembers(ctx, keyFollowers(id)), id})
 		}
 	}
 	if len(refs) == 0 {
@@ -281,8 +289,17 @@ func (c *Cluster) heldChats(ctx context.Context, cos []coRecord, now time.Time) 
 			continue
 		}
 		st, _ := strconv.ParseInt(s(2), 10, 64)
+		followers := []string{}
+		for _, u := range x.fol.Val() {
+			if n := names[u]; n != "" {
+				followers = append(followers, n)
+			} else {
+				followers = append(followers, u)
+			}
+		}
+		slices.Sort(followers)
 		out = append(out, overviewChat{Chat: x.id, Audience: s(0), State: s(1), Counselor: x.name,
-			Seconds: int(now.Sub(time.UnixMilli(st)).Seconds()), Urgent: s(3) == "1", Followers: []string{}})
+			Seconds: int(now.Sub(time.UnixMilli(st)).Seconds()), Urgent: s(3) == "1", Followers: followers})
 	}
 	return out, nil
 }

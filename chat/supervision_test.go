@@ -49,8 +49,12 @@ func drain(c *client, d time.Duration) []map[string]any {
 }
 
 func TestSupervision_FollowHintTakeOver(t *testing.T) {
+	onBothEngines(t, testSupervisionFollowHintTakeOver)
+}
+
+func testSupervisionFollowHintTakeOver(t *testing.T, newWorld func(func(*Options)) world) {
 	aud := &recordingAuditor{}
-	h := newHarness(t, func(o *Options) { o.Auditor = aud })
+	h := newWorld(func(o *Options) { o.Auditor = aud })
 	anna := h.counselor("anna", "Anna", false)
 	sara := h.counselor("sara", "Sara", true)
 	sara.send(map[string]any{"type": "available", "on": false})
@@ -136,9 +140,11 @@ func TestSupervision_FollowHintTakeOver(t *testing.T) {
 	}
 }
 
-func TestSupervision_Refusals(t *testing.T) {
+func TestSupervision_Refusals(t *testing.T) { onBothEngines(t, testSupervisionRefusals) }
+
+func testSupervisionRefusals(t *testing.T, newWorld func(func(*Options)) world) {
 	aud := &recordingAuditor{}
-	h := newHarness(t, func(o *Options) { o.Auditor = aud })
+	h := newWorld(func(o *Options) { o.Auditor = aud })
 	anna := h.counselor("anna", "Anna", false)
 	bo := h.counselor("bo", "Bo", false)
 	sara := h.counselor("sara", "Sara", true)
@@ -188,7 +194,11 @@ func TestSupervision_Refusals(t *testing.T) {
 }
 
 func TestSupervision_FollowLastsUntilTheChatEnds(t *testing.T) {
-	h := newHarness(t, func(o *Options) { o.Auditor = &recordingAuditor{} })
+	onBothEngines(t, testSupervisionFollowLastsUntilTheChatEnds)
+}
+
+func testSupervisionFollowLastsUntilTheChatEnds(t *testing.T, newWorld func(func(*Options)) world) {
+	h := newWorld(func(o *Options) { o.Auditor = &recordingAuditor{} })
 	anna := h.counselor("anna", "Anna", false)
 	bo := h.counselor("bo", "Bo", false)
 	bo.send(map[string]any{"type": "available", "on": false})
@@ -237,8 +247,10 @@ func TestSupervision_FollowLastsUntilTheChatEnds(t *testing.T) {
 	}
 }
 
-func TestSupervision_Unfollow(t *testing.T) {
-	h := newHarness(t, func(o *Options) { o.Auditor = &recordingAuditor{} })
+func TestSupervision_Unfollow(t *testing.T) { onBothEngines(t, testSupervisionUnfollow) }
+
+func testSupervisionUnfollow(t *testing.T, newWorld func(func(*Options)) world) {
+	h := newWorld(func(o *Options) { o.Auditor = &recordingAuditor{} })
 	anna := h.counselor("anna", "Anna", false)
 	sara := h.counselor("sara", "Sara", true)
 	sara.send(map[string]any{"type": "available", "on": false})
@@ -257,6 +269,49 @@ func TestSupervision_Unfollow(t *testing.T) {
 	p.send(map[string]any{"type": "msg", "text": "hej"})
 	anna.expect("msg")
 	sara.quiet("msg", 200*time.Millisecond)
+}
+
+// world is where a test's sockets connect: one hub, or the nodes of a
+// cluster.
+type world interface {
+	counselor(user, name string, supervisor bool) *client
+	parent() *client
+}
+
+// onBothEngines runs a test against a hub and against a two-node cluster
+// whose sockets are spread so that the chat's sides are on different nodes.
+func onBothEngines(t *testing.T, test func(*testing.T, func(func(*Options)) world)) {
+	t.Run("hub", func(t *testing.T) {
+		test(t, func(mod func(*Options)) world { return newHarness(t, mod) })
+	})
+	t.Run("cluster", func(t *testing.T) {
+		test(t, func(mod func(*Options)) world { return &spread{cl: newCluster(t, 2, mod), placed: map[string]int{}} })
+	})
+}
+
+// spread places sockets on a cluster's nodes: "anna" first on node 0, every
+// other counsellor first on node 1, and each reconnect on the next node;
+// parents alternately, from node 0.
+type spread struct {
+	cl      *cluster
+	placed  map[string]int
+	parents int
+}
+
+func (s *spread) counselor(user, name string, supervisor bool) *client {
+	first := 1
+	if user == "anna" {
+		first = 0
+	}
+	i := (first + s.placed[user]) % len(s.cl.nodes)
+	s.placed[user]++
+	return s.cl.nodes[i].counselor(user, name, supervisor)
+}
+
+func (s *spread) parent() *client {
+	i := s.parents % len(s.cl.nodes)
+	s.parents++
+	return s.cl.nodes[i].parent()
 }
 
 // testClock is a clock the test moves.
@@ -437,7 +492,11 @@ func TestWellbeing_DailyCap(t *testing.T) {
 }
 
 func TestSupervision_OverviewShowsFollowersAndLoad(t *testing.T) {
-	h := newHarness(t, func(o *Options) { o.Auditor = &recordingAuditor{} })
+	onBothEngines(t, testSupervisionOverviewShowsFollowersAndLoad)
+}
+
+func testSupervisionOverviewShowsFollowersAndLoad(t *testing.T, newWorld func(func(*Options)) world) {
+	h := newWorld(func(o *Options) { o.Auditor = &recordingAuditor{} })
 	anna := h.counselor("anna", "Anna", false)
 	sara := h.counselor("sara", "Sara", true)
 	sara.send(map[string]any{"type": "available", "on": false})
