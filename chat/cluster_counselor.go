@@ -241,7 +241,7 @@ func (c *Cluster) counselorFrame(co *ccounselor, f inFrame, received time.Time) 
 	case "priority":
 		return c.priority(ctx, co, f.Chat, f.Urgent)
 	case "consent_request":
-		return refuse(codeUnsupported, "this is not available on a service of several nodes yet")
+		return c.consentRequest(ctx, co, f.Chat, f.Summary)
 	default:
 		return refuse(codeUnknownType, "unknown frame type")
 	}
@@ -334,6 +334,7 @@ func (c *Cluster) closeChat(ctx context.Context, co *ccounselor, f inFrame) erro
 	c.toStaff(ctx, parseStaff(res[6]), kindForget, f.Chat, encode(reasonFrame{Type: "follow_ended", Chat: f.Chat, Reason: "closed"}))
 	startedMS, _ := res[4].(string)
 	urgent, _ := res[5].(string)
+	concern, _ := res[7].(string)
 	if state == "active" {
 		c.m.chatsEnded.WithLabelValues("closed").Inc()
 		if err := c.deliver(ctx, pnode, delivery{to: "p:" + f.Chat, kind: kindEnd,
@@ -346,7 +347,7 @@ func (c *Cluster) closeChat(ctx context.Context, co *ccounselor, f inFrame) erro
 	now := c.now()
 	ms, _ := strconv.ParseInt(startedMS, 10, 64)
 	length := now.Sub(time.UnixMilli(ms))
-	suggest := breakReason(urgent == "1" || f.Concern, length, c.opts.BreakAfter)
+	suggest := breakReason(urgent == "1" || concern == "1" || f.Concern, length, c.opts.BreakAfter)
 	id := f.Chat
 	c.opts.Tally.Add(now.In(c.loc).Format(time.DateOnly), audience, topics, func(err error) {
 		if err != nil {

@@ -87,7 +87,10 @@ func (c *Cluster) parentFrame(cn *conn, p *cparent, f inFrame, received time.Tim
 		}
 		return c.resume(cn, f.Resume)
 	case "consent":
-		return p, refuse(codeUnsupported, "this is not available on a service of several nodes yet")
+		if p == nil {
+			return nil, refuse(codeBadState, "send hello or resume first")
+		}
+		return p, c.consentAnswer(cn, p, f)
 	}
 	if p == nil {
 		if f.Type == "msg" || f.Type == "typing" || f.Type == "end" {
@@ -283,6 +286,9 @@ func (c *Cluster) resume(cn *conn, token string) (*cparent, error) {
 		cn.push(encode(welcomeFrame{Type: "welcome", Session: p.session, Resume: newTok, State: "chatting"}))
 		cn.push(encode(joinedFrame{Type: "joined", Counselor: ci.holderName}))
 		cn.push(encode(historyFrame{Type: "history", Messages: ci.history}))
+		if ci.consentID != "" && c.opts.Escalator != nil && !c.now().Before(ci.consentBusy) { // still unanswered: ask again
+			cn.push(consentRequestFor(ci.consentID, c.opts.Escalator.ConsentRequest(ci.lang)))
+		}
 	}
 	c.caughtUpLocked(p)
 	c.markDirtyLocked()

@@ -42,7 +42,7 @@ func keyFollowing(user string) string   { return "pl:following:{" + user + "}" }
 const luaChatInfo = `
 local function chatinfo(id)
   local ck = 'pl:chat:{' .. id .. '}'
-  return {redis.call('HMGET', ck, 'state', 'pseud', 'aud', 'lang', 'first', 'urgent', 'rsv', 'ren', 'hname', 'session', 'queued', 'holder', 'pnode', 'started'),
+  return {redis.call('HMGET', ck, 'state', 'pseud', 'aud', 'lang', 'first', 'urgent', 'rsv', 'ren', 'hname', 'session', 'queued', 'holder', 'pnode', 'started', 'cid', 'cflight'),
     redis.call('XRANGE', ck .. ':log', '-', '+')}
 end
 `
@@ -290,9 +290,10 @@ return {dropped, requeued, ends, unfollowed}
 
 // scriptClose ends a chat its holder closes with topics. KEYS: chat, log,
 // held:{U}. ARGV: username, chat id. Returns {1, state, pnode, audience,
-// started (ms), urgent, followers (whose follows end)} or {0, code}.
+// started (ms), urgent, followers (whose follows end), concern raised}
+// or {0, code}.
 var scriptClose = redis.NewScript(luaFollowers + `
-local st = redis.call('HMGET', KEYS[1], 'holder', 'state', 'pnode', 'aud', 'started', 'urgent', 'tok', 'pseud')
+local st = redis.call('HMGET', KEYS[1], 'holder', 'state', 'pnode', 'aud', 'started', 'urgent', 'tok', 'pseud', 'concern')
 if not st[1] or st[1] ~= ARGV[1] then return {0, 'not_your_chat'} end
 if st[7] and st[7] ~= '' then redis.call('DEL', 'pl:resume:' .. st[7]) end
 if st[8] then redis.call('SREM', 'pl:pseudonyms', st[8]) end
@@ -301,7 +302,7 @@ redis.call('ZREM', 'pl:graces', 'p:' .. ARGV[2])
 redis.call('DEL', KEYS[1], KEYS[2])
 redis.call('SREM', KEYS[3], ARGV[2])
 local fol = endfollows(ARGV[2])
-return {1, st[2], st[3] or '', st[4] or '', st[5] or '0', st[6] or '0', fol}
+return {1, st[2], st[3] or '', st[4] or '', st[5] or '0', st[6] or '0', fol, st[9] or '0'}
 `)
 
 // scriptTransfer hands an active chat to a colleague who can take it.

@@ -19,6 +19,8 @@ type chatInfo struct {
 	queued, started                             time.Time
 	history                                     []line
 	notes                                       []note
+	consentID                                   string    // an open consent request
+	consentBusy                                 time.Time // until when its answer is being sealed
 }
 
 // parseChatInfo reads chatinfo(id)'s result: {fields, log}; seal opens
@@ -44,7 +46,8 @@ func parseChatInfo(seal *sealer, id string, v any) (chatInfo, bool) {
 		return time.UnixMilli(n)
 	}
 	ci := chatInfo{id: id, state: str(0), pseudonym: str(1), audience: str(2), lang: str(3), first: seal.openString(id, str(4)),
-		urgent: str(5) == "1", holderName: str(8), session: str(9), queued: ms(10), holder: str(11), pnode: str(12), started: ms(13)}
+		urgent: str(5) == "1", holderName: str(8), session: str(9), queued: ms(10), holder: str(11), pnode: str(12), started: ms(13),
+		consentID: str(14), consentBusy: ms(15)}
 	if ci.state == "" {
 		return ci, false
 	}

@@ -100,9 +100,11 @@ func (h *Hub) consentRequestLocked(co *counselor, id, summary string) error {
 }
 
 // frame is the consent_request frame that asks the parent.
-func (pc *pendingConsent) frame() []byte {
-	return encode(consentRequestFrame{Type: "consent_request", ID: pc.id, Text: pc.req.Text,
-		Version: pc.req.Version, SharedWith: pc.req.SharedWith, RetentionDays: pc.req.RetentionDays})
+func (pc *pendingConsent) frame() []byte { return consentRequestFor(pc.id, pc.req) }
+
+func consentRequestFor(id string, req ConsentRequest) []byte {
+	return encode(consentRequestFrame{Type: "consent_request", ID: id, Text: req.Text,
+		Version: req.Version, SharedWith: req.SharedWith, RetentionDays: req.RetentionDays})
 }
 
 // consentAnswer takes the parent's answer to a consent request. Declining
@@ -131,21 +133,9 @@ func (h *Hub) consentAnswer(c *conn, p *parent, f inFrame) (func(), error) {
 		h.tellAsker(r, pc, consentResultFrame{Type: "consent_result", Chat: r.id, Accepted: false})
 		return nil, nil
 	}
-	details := map[string]string{}
-	for k, v := range f.Details {
-		known := false
-		for _, field := range consentFields {
-			known = known || k == field
-		}
-		if !known {
-			return nil, refuse(codeBadRequest, "unknown detail: "+truncate(k, 40))
-		}
-		if utf8.RuneCountInString(v) > maxDetailRunes {
-			return nil, refuse(codeTooLarge, k+" is longer than 500 characters")
-		}
-		if v != "" {
-			details[k] = v
-		}
+	details, err := consentDetails(f)
+	if err != nil {
+		return nil, err
 	}
 	pc.inFlight = true
 	given := ConsentGiven{Details: details, Summary: pc.summary, Text: pc.req.Text, Version: pc.req.Version,
@@ -166,6 +156,28 @@ func (h *Hub) consentAnswer(c *conn, p *parent, f inFrame) (func(), error) {
 		c.push(encode(consentReceiptFrame{Type: "consent_receipt", Reference: ref, WithdrawalCode: code}))
 		h.tellAsker(r, pc, consentResultFrame{Type: "consent_result", Chat: r.id, Accepted: true, Reference: ref})
 	}, nil
+}
+
+// consentDetails checks the details of an accepting answer: known fields,
+// each within its limit; empty ones are left out.
+func consentDetails(f inFrame) (map[string]string, error) {
+	details := map[string]string{}
+	for k, v := range f.Details {
+		known := false
+		for _, field := range consentFields {
+			known = known || k == field
+		}
+		if !known {
+			return nil, refuse(codeBadRequest, "unknown detail: "+truncate(k, 40))
+		}
+		if utf8.RuneCountInString(v) > maxDetailRunes {
+			return nil, refuse(codeTooLarge, k+" is longer than 500 characters")
+		}
+		if v != "" {
+			details[k] = v
+		}
+	}
+	return details, nil
 }
 
 // tellAsker tells the counsellor now holding the chat (or, after a

@@ -27,8 +27,10 @@ func (f *fakeEscalator) Consent(c ConsentGiven) (string, string, error) {
 	return "ORO-TEST0001", "ABCD-EFGH-JKMN", nil
 }
 
-func TestConsent_WithoutEscalatorIsRefused(t *testing.T) {
-	h := newHarness(t, nil)
+func TestConsent_WithoutEscalatorIsRefused(t *testing.T) { onBothEngines(t, testConsentWithoutEscalatorIsRefused) }
+
+func testConsentWithoutEscalatorIsRefused(t *testing.T, newWorld func(func(*Options)) world) {
+	h := newWorld(nil)
 	co := h.counselor("anna", "Anna", false)
 	p := h.parent()
 	id := startChat(t, p, co, "young")
@@ -36,9 +38,11 @@ func TestConsent_WithoutEscalatorIsRefused(t *testing.T) {
 	co.expectError("bad_state")
 }
 
-func TestConsent_DeclineThenAccept(t *testing.T) {
+func TestConsent_DeclineThenAccept(t *testing.T) { onBothEngines(t, testConsentDeclineThenAccept) }
+
+func testConsentDeclineThenAccept(t *testing.T, newWorld func(func(*Options)) world) {
 	esc := &fakeEscalator{}
-	h := newHarness(t, func(o *Options) { o.Escalator = esc })
+	h := newWorld(func(o *Options) { o.Escalator = esc })
 	co := h.counselor("anna", "Anna", false)
 	p := h.parent()
 	id := startChat(t, p, co, "teen")
@@ -94,8 +98,10 @@ func TestConsent_DeclineThenAccept(t *testing.T) {
 	co.expectWhere("msg", func(m map[string]any) bool { return m["text"] == "tack" })
 }
 
-func TestConsent_OpenRequestComesBackAfterResume(t *testing.T) {
-	h := newHarness(t, func(o *Options) { o.Escalator = &fakeEscalator{} })
+func TestConsent_OpenRequestComesBackAfterResume(t *testing.T) { onBothEngines(t, testConsentOpenRequestComesBackAfterResume) }
+
+func testConsentOpenRequestComesBackAfterResume(t *testing.T, newWorld func(func(*Options)) world) {
+	h := newWorld(func(o *Options) { o.Escalator = &fakeEscalator{} })
 	co := h.counselor("anna", "Anna", false)
 	p := h.parent()
 	p.send(map[string]any{"type": "hello", "audience": "young"})

@@ -276,6 +276,7 @@ func testSupervisionUnfollow(t *testing.T, newWorld func(func(*Options)) world) 
 type world interface {
 	counselor(user, name string, supervisor bool) *client
 	parent() *client
+	resume(token any) (*client, map[string]any)
 }
 
 // onBothEngines runs a test against a hub and against a two-node cluster
@@ -291,7 +292,7 @@ func onBothEngines(t *testing.T, test func(*testing.T, func(func(*Options)) worl
 
 // spread places sockets on a cluster's nodes: "anna" first on node 0, every
 // other counsellor first on node 1, and each reconnect on the next node;
-// parents alternately, from node 0.
+// parents (and their resumes) alternately, from node 1.
 type spread struct {
 	cl      *cluster
 	placed  map[string]int
@@ -309,9 +310,16 @@ func (s *spread) counselor(user, name string, supervisor bool) *client {
 }
 
 func (s *spread) parent() *client {
-	i := s.parents % len(s.cl.nodes)
+	return s.cl.nodes[s.nextParent()].parent()
+}
+
+func (s *spread) resume(token any) (*client, map[string]any) {
+	return s.cl.nodes[s.nextParent()].resume(token)
+}
+
+func (s *spread) nextParent() int {
 	s.parents++
-	return s.cl.nodes[i].parent()
+	return s.parents % len(s.cl.nodes)
 }
 
 // testClock is a clock the test moves.

@@ -29,6 +29,10 @@ type AuthOptions struct {
 	// (Store.Sessions). A node without the accounts (a cluster's chat node)
 	// passes a nil store and sets this: it checks sessions but logs nobody in.
 	Sessions SessionBackend
+	// Client names the client of a login request for the per-client
+	// throttle; default r.RemoteAddr. A cluster's store node names the
+	// client a chat node passed the login on for.
+	Client func(r *http.Request) string
 }
 
 // Auth serves login, logout and "who am I", and guards staff endpoints.
@@ -44,6 +48,9 @@ type Auth struct {
 func NewAuth(store *Store, opts AuthOptions) *Auth {
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.Client == nil {
+		opts.Client = func(r *http.Request) string { return r.RemoteAddr }
 	}
 	sessions := opts.Sessions
 	if sessions == nil {
@@ -126,7 +133,7 @@ func (a *Auth) HandleLogin(w http.ResponseWriter, r *http.Request) {
 	}
 
 	// Throttle before any hashing.
-	ok, retry := a.throttle.begin(username, a.throttle.clientKey(r.RemoteAddr))
+	ok, retry := a.throttle.begin(username, a.throttle.clientKey(a.opts.Client(r)))
 	if !ok {
 		secs := int((retry + time.Second - 1) / time.Second)
 		w.Header().Set("Retry-After", strconv.Itoa(max(secs, 1)))

@@ -130,6 +130,20 @@ func newLoginThrottle(now func() time.Time) *loginThrottle {
 // every 24 hours. IPv6 addresses are cut to their /64, which one client
 // usually holds whole. The address itself is not kept anywhere.
 func (t *loginThrottle) clientKey(remoteAddr string) string {
+	host := ClientNetwork(remoteAddr)
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.rotate(t.now())
+	m := hmac.New(sha256.New, t.secret)
+	m.Write([]byte(host))
+	return string(m.Sum(nil))
+}
+
+// ClientNetwork is the part of a client's address ("host:port" or a bare
+// host) that names the client for throttling: the IPv4 address, or the /64
+// of an IPv6 address, which one client usually holds whole. Anything that
+// is not an address is returned as it is.
+func ClientNetwork(remoteAddr string) string {
 	host, _, err := net.SplitHostPort(remoteAddr)
 	if err != nil {
 		host = remoteAddr
@@ -141,12 +155,7 @@ func (t *loginThrottle) clientKey(remoteAddr string) string {
 		}
 		host = a.String()
 	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.rotate(t.now())
-	m := hmac.New(sha256.New, t.secret)
-	m.Write([]byte(host))
-	return string(m.Sum(nil))
+	return host
 }
 
 // rotate replaces the secret when it is missing or older than a day. The

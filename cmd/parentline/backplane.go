@@ -266,7 +266,7 @@ func storeUnreachable(w http.ResponseWriter, r *http.Request) {
 var clientHeaders = []string{
 	"Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto", "X-Real-Ip",
 	"True-Client-Ip", "X-Client-Ip", "Cf-Connecting-Ip", "Fastly-Client-Ip", "X-Cluster-Client-Ip",
-	"Via", "User-Agent",
+	"Via", "User-Agent", clientHeader,
 }
 
 // storeProxy passes a request to the store node, whose address it reads
@@ -275,6 +275,7 @@ var clientHeaders = []string{
 // X-Forwarded-For, and strips every header that could name the client.
 type storeProxy struct {
 	rdb       *redis.Client
+	box       *internalBox
 	log       zerolog.Logger
 	transport *http.Transport
 	proxy     *httputil.ReverseProxy
@@ -282,8 +283,8 @@ type storeProxy struct {
 
 type storeTargetKey struct{}
 
-func newStoreProxy(rdb *redis.Client, log zerolog.Logger) *storeProxy {
-	p := &storeProxy{rdb: rdb, log: log}
+func newStoreProxy(rdb *redis.Client, box *internalBox, log zerolog.Logger) *storeProxy {
+	p := &storeProxy{rdb: rdb, box: box, log: log}
 	p.transport = &http.Transport{
 		Proxy:                 nil, // straight to the store node, never through a proxy from the environment
 		DialContext:           (&net.Dialer{Timeout: 2 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
@@ -341,6 +342,9 @@ func (p *storeProxy) rewrite(pr *httputil.ProxyRequest) {
 	pr.Out.Host = pr.In.Host
 	for _, h := range clientHeaders {
 		pr.Out.Header.Del(h)
+	}
+	if pr.In.URL.Path == "/api/login" {
+		pr.Out.Header.Set(clientHeader, p.box.clientToken(pr.In.RemoteAddr, time.Now()))
 	}
 }
 

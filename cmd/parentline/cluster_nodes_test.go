@@ -429,3 +429,71 @@ func filesHoldingAny(t *testing.T, dir string, markers ...string) []string {
 	}
 	return found
 }
+
+// TestClusterNodes_SupervisionAndConsentThroughChatNodes: a supervisor on
+// the store node follows a chat held on one chat node with its parent on
+// the other, and the follow reaches the store's audit trail; the parent's
+// consent is sealed by the store node (the only one with the intake key)
+// and nothing the parent gave passes through Redis.
+func TestClusterNodes_SupervisionAndConsentThroughChatNodes(t *testing.T) {
+	const (
+		name    = "MARKER-NAME-4e1a"
+		summary = "MARKER-SUMMARY-77b2"
+		hint    = "MARKER-HINT-0d3c"
+	)
+	r := redistest.Start(t)
+	priv, pub := newIntakeKey(t)
+	store, a, b := cluster3(t, r, map[string]string{"anna": "counselor", "sara": "supervisor", "ada": "admin"},
+		"--intake-key", pub)
+	co := staffSocket(t, a.Base(), loginToken(t, a.Base(), "anna"))
+	sup := staffSocket(t, store.Base(), loginToken(t, store.Base(), "sara"))
+	sup.send(map[string]any{"type": "available", "on": false})
+	p := dialWS(t, b.Base(), "/ws/parent", nil, nil)
+	p.send(map[string]any{"type": "hello", "audience": "teen"})
+	p.next("welcome")
+	co.send(map[string]any{"type": "accept"})
+	id := co.next("chat_started")["chat"].(string)
+	p.next("joined")
+
+	sup.send(map[string]any{"type": "follow", "chat": id})
+	sup.nextWhere("following", func(m map[string]any) bool { return m["chat"] == id })
+	p.send(map[string]any{"type": "msg", "text": "hej"})
+	sup.nextWhere("msg", textIs("hej"))
+	sup.send(map[string]any{"type": "hint", "chat": id, "text": hint})
+	co.nextWhere("hint", textIs(hint))
+
+	co.send(map[string]any{"type": "consent_request", "chat": id, "summary": summary})
+	req := p.next("consent_request")
+	p.send(map[string]any{"type": "consent", "id": req["id"], "accept": true,
+		"details": map[string]any{"name": name, "contact": "070-123 45 67"}})
+	receipt := p.next("consent_receipt")
+	ref, _ := receipt["reference"].(string)
+	if ref == "" || receipt["withdrawal_code"] == "" {
+		t.Fatalf("receipt = %v", receipt)
+	}
+	if m := co.nextWhere("consent_result", func(map[string]any) bool { return true }); m["accepted"] != true || m["reference"] != ref {
+		t.Fatalf("consent_result = %v", m)
+	}
+	found, err := clustertest.ScanRedis(context.Background(), r.Client(), "MARKER-NAME", "MARKER-SUMMARY", "070-123")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(found) > 0 {
+		t.Fatalf("the parent's details are in Redis: %v", found)
+	}
+	applied(t, r)
+	res := call(t, "GET", store.Base()+"/api/audit", loginToken(t, store.Base(), "ada"), "")
+	if res.status != 200 || !strings.Contains(res.body, "chat_followed") {
+		t.Fatalf("audit trail: %d %s", res.status, res.body)
+	}
+
+	// The case is on the store node's disk, sealed: the reader's key opens it.
+	if err := store.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	var out, errOut bytes.Buffer
+	if c := run(context.Background(), []string{"case", "open", "--key", priv, "--data", store.Data(), ref}, noEnv, nil, &out, &errOut); c != 0 ||
+		!strings.Contains(out.String(), name) || !strings.Contains(out.String(), summary) {
+		t.Fatalf("case open: %d %s %s", c, out.String(), errOut.String())
+	}
+}

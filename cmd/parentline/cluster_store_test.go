@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -521,5 +522,50 @@ func TestClusterStore_RoleFlag(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(store.data, "parentline.db")); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// clientAt is an HTTP client whose connections come from the loopback
+// address ip (127.0.0.0/8 is all loopback on Linux).
+func clientAt(ip string) *http.Client {
+	d := &net.Dialer{Timeout: 2 * time.Second, LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}}
+	return &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{DialContext: d.DialContext}}
+}
+
+// TestClusterStore_LoginThrottlePerClientAcrossNodes: the login throttle
+// counts each client on its own even though every login reaches the store
+// node from a chat node, and counts it once across all chat nodes.
+func TestClusterStore_LoginThrottlePerClientAcrossNodes(t *testing.T) {
+	r := redistest.Start(t)
+	startStoreNode(t, r, map[string]string{"anna": "counselor"})
+	one, two := startChatNode(t, r), startChatNode(t, r)
+	login := func(c *http.Client, base, user, password string) int {
+		t.Helper()
+		body, _ := json.Marshal(map[string]string{"username": user, "password": password})
+		resp, err := c.Post(base+"/api/login", "application/json", strings.NewReader(string(body)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	guesser, colleague := clientAt("127.0.0.2"), clientAt("127.0.0.3")
+	throttled := -1
+	for i := range 10 {
+		if code := login(guesser, one.base, fmt.Sprintf("guess%d", i), "wrong"); code == http.StatusTooManyRequests {
+			throttled = i
+			break
+		} else if code != http.StatusUnauthorized {
+			t.Fatalf("guess %d: %d", i, code)
+		}
+	}
+	if throttled < 1 {
+		t.Fatalf("the guessing client was throttled after %d attempts", throttled)
+	}
+	if code := login(guesser, two.base, "guess-other-node", "wrong"); code != http.StatusTooManyRequests {
+		t.Fatalf("through another chat node the guesser got %d, want 429", code)
+	}
+	if code := login(colleague, one.base, "anna", clusterPassword); code != http.StatusOK {
+		t.Fatalf("another client through the same chat node got %d, want 200", code)
 	}
 }

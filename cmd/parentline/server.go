@@ -55,6 +55,7 @@ type Server struct {
 	metrics http.Handler
 	ready   atomic.Bool
 	redis   *redis.Client    // nil on a node of its own
+	box     *internalBox     // seals what nodes hand each other; with redis
 	applier *durable.Applier // applies what chat nodes send; on the store node of a cluster
 
 	// Chat node only.
@@ -127,6 +128,9 @@ func (s *Server) build() error {
 	if s.cfg.Redis != "" {
 		var err error
 		if clusterKey, err = readClusterKey(s.cfg.ClusterKeyFile); err != nil {
+			return err
+		}
+		if s.box, err = newInternalBox(clusterKey); err != nil {
 			return err
 		}
 		opts, err := redis.ParseURL(s.cfg.Redis)
@@ -205,7 +209,11 @@ func (s *Server) buildStore(mux *http.ServeMux, sessions staff.SessionBackend, c
 		return fmt.Errorf("opening staff accounts: %w", err)
 	}
 	s.users = users
-	s.auth = staff.NewAuth(users, staff.AuthOptions{CookieSecure: s.cfg.CookieSecure, Log: s.log})
+	aopts := staff.AuthOptions{CookieSecure: s.cfg.CookieSecure, Log: s.log}
+	if s.box != nil {
+		aopts.Client = s.box.loginClient
+	}
+	s.auth = staff.NewAuth(users, aopts)
 	if s.redis != nil {
 		s.applier, err = durable.NewApplier(s.redis, s.db, map[string]durable.Handler{
 			durable.KindTally: durable.ApplyTally, durable.KindAudit: durable.ApplyAudit}, s.log)
@@ -237,6 +245,10 @@ func (s *Server) buildStore(mux *http.ServeMux, sessions staff.SessionBackend, c
 	copts.Tally, copts.Topics, copts.Auditor = s.tallies, s.topics, chatAuditor{s.db}
 	if s.concern.CanSeal() {
 		copts.Escalator = escalator{s.concern}
+	}
+	if s.redis != nil {
+		mux.Handle("POST "+internalConsentPath, &consentIntake{box: s.box, esc: copts.Escalator, log: s.log,
+			now: time.Now, seen: map[string]time.Time{}})
 	}
 
 	mux.HandleFunc("POST /api/login", s.auth.HandleLogin)
@@ -271,16 +283,17 @@ func (s *Server) buildStore(mux *http.ServeMux, sessions staff.SessionBackend, c
 // buildChatNode builds a cluster's chat node: sessions checked in Redis,
 // tallies sent to the store node, topics as the store node publishes them,
 // and every other API route (and /dev/) passed to the store node; audit
-// entries travel to the store node's trail over the durable stream. Consent
-// requests are refused here for now: sealing cases needs the store.
+// entries travel to the store node's trail over the durable stream, and
+// consents are sealed by the store node (consent_remote.go).
 func (s *Server) buildChatNode(mux *http.ServeMux, sessions staff.SessionBackend, copts *chat.Options) error {
 	s.auth = staff.NewAuth(nil, staff.AuthOptions{CookieSecure: s.cfg.CookieSecure, Log: s.log, Sessions: sessions})
 	s.remote = durable.NewTallies(s.redis, s.log)
 	s.shared = newSharedTopics(s.redis, s.log)
 	copts.Tally, copts.Topics = s.remote, s.shared
 	copts.Auditor = durable.NewAuditor(s.redis)
+	copts.Escalator = newRemoteEscalator(s.redis, s.box, s.log, s.cfg.SocialServices, s.cfg.CaseRetentionDays)
 
-	s.proxy = newStoreProxy(s.redis, s.log)
+	s.proxy = newStoreProxy(s.redis, s.box, s.log)
 	// The more specific routes every node serves itself (build) win over
 	// these; "/api/" is registered per method because "GET /" is.
 	for _, method := range []string{"GET", "POST", "PUT", "PATCH", "DELETE"} {

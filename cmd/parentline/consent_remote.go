@@ -1,0 +1,284 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/rs/zerolog"
+
+	"parentline/chat"
+	"parentline/consent"
+	"parentline/staff"
+)
+
+// On a cluster, cases are sealed where the intake keys and the case store
+// are: on the store node. A chat node hands a parent's accepted consent to
+// the store node's /internal/consent, encrypted and authenticated with a
+// key derived from the cluster key, and gets the reference and withdrawal
+// code back the same way. Nothing the parent gives passes through Redis,
+// and nothing on the wire is readable without the cluster key. A request
+// is accepted once, within a minute of being made.
+
+const (
+	internalConsentPath = "/internal/consent"
+	consentWindow       = time.Minute // how old a request may be
+	maxConsentBody      = 64 << 10
+	adConsentRequest    = "parentline consent request v1"
+	adConsentReply      = "parentline consent reply v1 "
+)
+
+// internalBox seals and opens the messages between nodes.
+type internalBox struct {
+	aead      cipher.AEAD
+	clientKey []byte // keys the hash of a login's client network
+}
+
+func newInternalBox(clusterKey []byte) (*internalBox, error) {
+	k := sha256.Sum256(append([]byte("parentline internal v1\x00"), clusterKey...))
+	block, err := aes.NewCipher(k[:])
+	if err != nil {
+		return nil, err
+	}
+	aead, err := cipher.NewGCM(block)
+	if err != nil {
+		return nil, err
+	}
+	ck := sha256.Sum256(append([]byte("parentline login client v1\x00"), clusterKey...))
+	return &internalBox{aead: aead, clientKey: ck[:]}, nil
+}
+
+func (b *internalBox) seal(plain []byte, ad string) []byte {
+	nonce := make([]byte, b.aead.NonceSize(), b.aead.NonceSize()+len(plain)+b.aead.Overhead())
+	rand.Read(nonce)
+	return b.aead.Seal(nonce, nonce, plain, []byte(ad))
+}
+
+func (b *internalBox) open(sealed []byte, ad string) ([]byte, error) {
+	n := b.aead.NonceSize()
+	if len(sealed) < n+b.aead.Overhead() {
+		return nil, errors.New("too short")
+	}
+	return b.aead.Open(nil, sealed[:n], sealed[n:], []byte(ad))
+}
+
+type (
+	consentCall struct {
+		ID    string            `json:"id"`
+		At    int64             `json:"at"` // unix ms
+		Given chat.ConsentGiven `json:"given"`
+	}
+	consentReply struct {
+		Reference string `json:"reference,omitempty"`
+		Code      string `json:"code,omitempty"`
+		Error     string `json:"error,omitempty"` // fit to show to the parent
+	}
+)
+
+// notSaved is the parent's message when the store node cannot be reached.
+func notSaved(lang string) error {
+	if lang == "en" {
+		return userError("Your answer could not be saved right now. Please try again in a moment.")
+	}
+	return userError("Ditt svar kunde inte sparas just nu. Försök igen om en stund.")
+}
+
+// remoteEscalator is a chat node's consent path: the texts from this
+// node's configuration (every node has the same), the sealing on the store
+// node.
+type remoteEscalator struct {
+	rdb    *redis.Client
+	box    *internalBox
+	client *http.Client
+	log    zerolog.Logger
+	unit   string
+	days   int
+}
+
+func newRemoteEscalator(rdb *redis.Client, box *internalBox, log zerolog.Logger, unit string, days int) *remoteEscalator {
+	return &remoteEscalator{rdb: rdb, box: box, log: log, unit: unit, days: days, client: &http.Client{
+		Timeout:   15 * time.Second,
+		Transport: &http.Transport{Proxy: nil, DialContext: (&net.Dialer{Timeout: 2 * time.Second}).DialContext},
+	}}
+}
+
+func (e *remoteEscalator) ConsentRequest(lang string) chat.ConsentRequest {
+	text, version := consent.ConsentText(lang, e.unit, e.days)
+	return chat.ConsentRequest{Text: text, Version: version, SharedWith: e.unit, RetentionDays: e.days}
+}
+
+func (e *remoteEscalator) Consent(g chat.ConsentGiven) (string, string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	reply, err := e.call(ctx, g)
+	if err != nil {
+		e.log.Warn().Err(err).Msg("handing a consent to the store node")
+		return "", "", notSaved(g.Lang)
+	}
+	if reply.Error != "" {
+		return "", "", userError(reply.Error)
+	}
+	return reply.Reference, reply.Code, nil
+}
+
+func (e *remoteEscalator) call(ctx context.Context, g chat.ConsentGiven) (consentReply, error) {
+	addr, err := e.rdb.Get(ctx, storeKey).Result()
+	if err != nil {
+		return consentReply{}, fmt.Errorf("reading the store node's address: %w", err)
+	}
+	id := make([]byte, 16)
+	rand.Read(id)
+	call := consentCall{ID: fmt.Sprintf("%x", id), At: time.Now().UnixMilli(), Given: g}
+	plain, err := json.Marshal(call)
+	if err != nil {
+		return consentReply{}, err
+	}
+	body := e.box.seal(plain, adConsentRequest)
+	clear(plain)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+addr+internalConsentPath, bytes.NewReader(body))
+	if err != nil {
+		return consentReply{}, err
+	}
+	req.Header.Set("Content-Type", "application/octet-stream")
+	res, err := e.client.Do(req)
+	if err != nil {
+		return consentReply{}, err
+	}
+	defer res.Body.Close()
+	sealed, err := io.ReadAll(io.LimitReader(res.Body, maxConsentBody))
+	if err != nil {
+		return consentReply{}, err
+	}
+	if res.StatusCode != http.StatusOK {
+		return consentReply{}, fmt.Errorf("the store node answered %s", res.Status)
+	}
+	plain, err = e.box.open(sealed, adConsentReply+call.ID)
+	if err != nil {
+		return consentReply{}, fmt.Errorf("opening the store node's reply: %w", err)
+	}
+	var reply consentReply
+	if err := json.Unmarshal(plain, &reply); err != nil {
+		return consentReply{}, fmt.Errorf("reading the store node's reply: %w", err)
+	}
+	return reply, nil
+}
+
+// consentIntake is the store node's /internal/consent.
+type consentIntake struct {
+	box  *internalBox
+	esc  chat.Escalator // nil: no intake key, nothing can be sealed
+	log  zerolog.Logger
+	now  func() time.Time
+	mu   sync.Mutex
+	seen map[string]time.Time // request ids within the window
+}
+
+func (h *consentIntake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	sealed, err := io.ReadAll(io.LimitReader(r.Body, maxConsentBody+1))
+	if err != nil || len(sealed) > maxConsentBody {
+		http.Error(w, "bad request", http.StatusBadRequest)
+		return
+	}
+	plain, err := h.box.open(sealed, adConsentRequest)
+	if err != nil {
+		http.Error(w, "forbidden", http.StatusForbidden)
+		return
+	}
+	var call consentCall
+	err = json.Unmarshal(plain, &call)
+	clear(plain)
+	if err != nil || call.ID == "" {
+		http.Error(w, "bad request", http.StatusBadRequest)
+		return
+	}
+	now := h.now()
+	if d := now.Sub(time.UnixMilli(call.At)); d > consentWindow || d < -consentWindow || !h.first(call.ID, now) {
+		h.log.Warn().Msg("refused a stale or repeated consent hand-over")
+		http.Error(w, "forbidden", http.StatusForbidden)
+		return
+	}
+	var reply consentReply
+	if h.esc == nil {
+		reply.Error = consent.UserMessage(consent.ErrNoRecipients, call.Given.Lang)
+	} else if ref, code, err := h.esc.Consent(call.Given); err != nil {
+		reply.Error = err.Error()
+	} else {
+		reply.Reference, reply.Code = ref, code
+	}
+	out, _ := json.Marshal(reply)
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Header().Set("Cache-Control", "no-store")
+	_, _ = w.Write(h.box.seal(out, adConsentReply+call.ID))
+}
+
+// first records a request id and reports whether it is new.
+func (h *consentIntake) first(id string, now time.Time) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for k, at := range h.seen {
+		if now.Sub(at) > 2*consentWindow {
+			delete(h.seen, k)
+		}
+	}
+	if _, ok := h.seen[id]; ok {
+		return false
+	}
+	h.seen[id] = now
+	return true
+}
+
+// The login throttle counts attempts per client. A chat node passes a
+// login on to the store node, which would see every client of that chat
+// node as one; so the chat node adds clientHeader: a keyed hash of the
+// client's network (staff.ClientNetwork), the same on every node, sealed
+// with the time. The address itself does not leave the chat node.
+const (
+	clientHeader = "X-Parentline-Client"
+	adClient     = "parentline login client v1"
+	clientWindow = time.Minute
+)
+
+// clientToken is clientHeader's value for a client at remoteAddr.
+func (b *internalBox) clientToken(remoteAddr string, now time.Time) string {
+	m := hmac.New(sha256.New, b.clientKey)
+	m.Write([]byte(staff.ClientNetwork(remoteAddr)))
+	plain := fmt.Sprintf("%x|%d", m.Sum(nil), now.UnixMilli())
+	return base64.RawURLEncoding.EncodeToString(b.seal([]byte(plain), adClient))
+}
+
+// loginClient is the store node's staff.AuthOptions.Client: the client a
+// chat node named, or else the request's own address.
+func (b *internalBox) loginClient(r *http.Request) string {
+	v := r.Header.Get(clientHeader)
+	if v == "" {
+		return r.RemoteAddr
+	}
+	sealed, err := base64.RawURLEncoding.DecodeString(v)
+	if err == nil {
+		var plain []byte
+		if plain, err = b.open(sealed, adClient); err == nil {
+			hash, at, _ := strings.Cut(string(plain), "|")
+			ms, perr := strconv.ParseInt(at, 10, 64)
+			if d := time.Since(time.UnixMilli(ms)); perr == nil && d < clientWindow && d > -clientWindow {
+				return "node-client-" + hash // no colon: staff.ClientNetwork takes it as it is
+			}
+		}
+	}
+	return r.RemoteAddr // a forged or stale header counts as the sender itself
+}
