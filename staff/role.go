@@ -19,6 +19,9 @@ const (
 	RoleAdmin        Role = "admin"
 	// RoleIntake is social services intake staff: they read escalated cases.
 	RoleIntake Role = "intake"
+	// RoleBooking is family-counselling staff: they publish slots and see
+	// bookings once both partners have signed.
+	RoleBooking Role = "booking"
 )
 
 // plainRoles are the roles a user may hold as they are. To add one (for
@@ -29,6 +32,7 @@ var plainRoles = []Role{
 	RoleStatistician,
 	RoleAdmin,
 	RoleIntake,
+	RoleBooking,
 }
 
 // rolePrefixes are the scoped roles a user may hold as "prefix:scope", for
