@@ -55,8 +55,18 @@ type Config struct {
 	SMTPTLS          string
 	MailFrom         string
 	IntakeMailbox    string
-	LogFormat        string
-	LogLevel         string
+
+	// Citizen e-ID and the booking e-service.
+	EID         string // "test" (the built-in test provider) or "bankid"
+	BankIDURL   string
+	BankIDCert  string // the relying party's certificate (PEM)
+	BankIDKey   string // its private key (PEM)
+	BankIDCA    string // BankID's server CA (PEM)
+	PublicURL   string // where citizens reach the service; links in mails start with it
+	CitizenIdle time.Duration
+
+	LogFormat string
+	LogLevel  string
 }
 
 // Node roles in a cluster (docs/scaling.md).
@@ -121,6 +131,13 @@ func parseServeFlags(args []string, getenv func(string) string) (Config, error) 
 	fs.StringVar(&cfg.SMTPTLS, "smtp-tls", "starttls", "starttls, tls, or none (loopback only)")
 	fs.StringVar(&cfg.MailFrom, "mail-from", "Parentline <noreply@parentline.invalid>", "sender address")
 	fs.StringVar(&cfg.IntakeMailbox, "intake-mailbox", "", "address told when a case arrives (reference only)")
+	fs.StringVar(&cfg.EID, "eid", "test", "citizen e-ID: test (the built-in test provider; every page says so) or bankid (BankID RP API v6)")
+	fs.StringVar(&cfg.BankIDURL, "bankid-url", "https://appapi2.test.bankid.com/rp/v6.0", "BankID RP API base URL (prod: https://appapi2.bankid.com/rp/v6.0)")
+	fs.StringVar(&cfg.BankIDCert, "bankid-cert", "", "with --eid bankid: the relying party's certificate, PEM")
+	fs.StringVar(&cfg.BankIDKey, "bankid-key", "", "with --eid bankid: the relying party's private key, PEM")
+	fs.StringVar(&cfg.BankIDCA, "bankid-ca", "", "with --eid bankid: BankID's server CA certificate, PEM")
+	fs.StringVar(&cfg.PublicURL, "public-url", "", "where citizens reach the service, e.g. https://etjanster.example.se; links in mails start with it (default: http://ADDR)")
+	fs.DurationVar(&cfg.CitizenIdle, "citizen-idle", 15*time.Minute, "a citizen's e-ID session ends after this long without activity")
 	fs.StringVar(&cookieSecure, "cookie-secure", "auto", "Secure flag on the staff cookie: auto (on unless listening on loopback), true, false")
 	fs.StringVar(&cfg.LogFormat, "log-format", "json", "json or pretty")
 	fs.StringVar(&cfg.LogLevel, "log-level", "info", "debug, info, warn or error")
@@ -155,6 +172,10 @@ func parseServeFlags(args []string, getenv func(string) string) (Config, error) 
 			cfg.Origins = append(cfg.Origins, o)
 		}
 	}
+	if cfg.PublicURL == "" {
+		cfg.PublicURL = "http://" + cfg.Addr
+	}
+	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
 	switch cookieSecure {
 	case "auto":
 		cfg.CookieSecure = !isLoopback(cfg.Addr)
@@ -199,6 +220,14 @@ func (c Config) Validate() error {
 		return errors.New("--break-after must be between 1m and 24h")
 	case c.DailyCap < 0 || c.DailyCap > 200:
 		return errors.New("--daily-cap must be 0–200")
+	case c.EID != "test" && c.EID != "bankid":
+		return errors.New("--eid must be test or bankid")
+	case c.EID == "bankid" && (c.BankIDCert == "" || c.BankIDKey == "" || c.BankIDCA == ""):
+		return errors.New("--eid bankid needs --bankid-cert, --bankid-key and --bankid-ca")
+	case c.CitizenIdle < time.Minute || c.CitizenIdle > 2*time.Hour:
+		return errors.New("--citizen-idle must be between 1m and 2h")
+	case !strings.HasPrefix(c.PublicURL, "http://") && !strings.HasPrefix(c.PublicURL, "https://"):
+		return errors.New("--public-url must start with http:// or https://")
 	case c.LogFormat != "json" && c.LogFormat != "pretty":
 		return errors.New("--log-format must be json or pretty")
 	}

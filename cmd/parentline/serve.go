@@ -85,10 +85,22 @@ staff accounts are made there.
 Parentline is running.
   Demo page with the chat widget:  %s/
   Counsellor console:              %s/console/
+  Book family counselling:         %s/boka/
+  Mina sidor (citizens):           %s/mina-sidor/
+  Booking staff:                   %s/bokning/
   Metrics:                         %s
   Opening hours:                   %s (Europe/Stockholm)
-No account yet? Stop the server (Ctrl-C), create one (the password is the first line of stdin),
+`, base, base, base, base, base, metrics, cfg.Hours.String())
+	if cfg.EID == "test" {
+		fmt.Fprintf(w, `Citizen e-ID is the built-in TEST provider: act as the phone at %s/eid/test/
+`, base)
+	}
+	if cfg.SMTPAddr == "" {
+		fmt.Fprintf(w, `Mail is not sent; read it at %s/dev/outbox
+`, base)
+	}
+	fmt.Fprintf(w, `No account yet? Stop the server (Ctrl-C), create one (the password is the first line of stdin),
 and start it again:
-  echo 'a-long-password' | bin/parentline user add --data %s --username anna --name Anna --role counselor,supervisor,admin
-`, base, base, metrics, cfg.Hours.String(), cfg.Data)
+  echo 'a-long-password' | bin/parentline user add --data %s --username anna --name Anna --role counselor,supervisor,admin,booking
+`, cfg.Data)
 }

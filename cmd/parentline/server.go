@@ -22,11 +22,13 @@ import (
 	"golang.org/x/time/rate"
 
 	"parentline/audit"
+	"parentline/booking"
 	"parentline/chat"
 	"parentline/chat/canned"
 	"parentline/chat/triage"
 	"parentline/consent"
 	"parentline/durable"
+	"parentline/eid"
 	"parentline/staff"
 	"parentline/static"
 	"parentline/stats"
@@ -57,6 +59,8 @@ type Server struct {
 	redis   *redis.Client    // nil on a node of its own
 	box     *internalBox     // seals what nodes hand each other; with redis
 	applier *durable.Applier // applies what chat nodes send; on the store node of a cluster
+	eid     *eid.Service     // citizen e-ID; nil on a chat node
+	booking *booking.Store   // nil on a chat node
 
 	// Chat node only.
 	remote *durable.Tallies // tallies sent to the store node over pl:durable
@@ -274,8 +278,17 @@ func (s *Server) buildStore(mux *http.ServeMux, sessions staff.SessionBackend, c
 	mux.Handle("GET /api/stats/escalations", statistician(http.HandlerFunc(reports.HandleEscalations)))
 
 	s.concern.Routes(mux, s.auth.Require)
+	if err := s.buildCitizen(mux, mailer); err != nil {
+		return err
+	}
 	if outbox != nil {
-		mux.Handle("GET /dev/outbox", admin(outbox))
+		// With the test e-ID everything is a development setup: the outbox
+		// (where the co-applicant's link arrives) is open to the developer.
+		if s.cfg.EID == "test" {
+			mux.Handle("GET /dev/outbox", outbox)
+		} else {
+			mux.Handle("GET /dev/outbox", admin(outbox))
+		}
 	}
 	return nil
 }
@@ -300,6 +313,8 @@ func (s *Server) buildChatNode(mux *http.ServeMux, sessions staff.SessionBackend
 		mux.Handle(method+" /api/", s.proxy)
 	}
 	mux.Handle("GET /dev/", s.proxy)
+	mux.Handle("GET /eid/test/", s.proxy) // the test e-ID's device page, when the store node uses it
+	mux.Handle("POST /eid/test/", s.proxy)
 	return nil
 }
 
@@ -396,6 +411,15 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	if s.concern != nil {
 		go s.concern.RunRetention(sweepCtx, 24*time.Hour)
 	}
+	if s.eid != nil {
+		go s.eid.Sweeper(sweepCtx, time.Minute)
+	}
+	jobsDone := make(chan struct{})
+	if s.booking != nil {
+		go func() { s.booking.Run(sweepCtx); close(jobsDone) }()
+	} else {
+		close(jobsDone)
+	}
 	applied := make(chan struct{})
 	if s.applier != nil {
 		go func() { s.applier.Run(sweepCtx); close(applied) }()
@@ -429,6 +453,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	stopSweep()
 	<-applied // the applier's last batch is committed (or not begun) before the store closes
+	<-jobsDone
 	return errors.Join(runErr, s.Close())
 }
 

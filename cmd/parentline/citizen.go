@@ -1,0 +1,94 @@
+package main
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"parentline/booking"
+	"parentline/eid"
+	"parentline/eid/bankid"
+	"parentline/eid/testid"
+	"parentline/mail"
+	"parentline/staff"
+)
+
+// buildCitizen builds the citizen side of the store node: e-ID login and
+// signing (BankID, or the built-in test provider that every page names as
+// a test), the citizens' sessions, and the booking e-service.
+func (s *Server) buildCitizen(mux *http.ServeMux, mailer mail.Mailer) error {
+	opts := eid.Options{Message: eid.UserMessage, QRData: bankid.QRAt, AutoStartURL: bankid.AutoStartURL, Log: s.log}
+	var (
+		provider eid.Provider
+		test     *testid.Provider
+	)
+	switch s.cfg.EID {
+	case "bankid":
+		bcfg, err := bankid.LoadConfigFiles(s.cfg.BankIDURL, s.cfg.BankIDCert, s.cfg.BankIDKey, s.cfg.BankIDCA)
+		if err != nil {
+			return fmt.Errorf("--eid bankid: %w", err)
+		}
+		c, err := bankid.New(bcfg)
+		if err != nil {
+			return fmt.Errorf("--eid bankid: %w", err)
+		}
+		provider = c
+	default:
+		test = testid.New(testid.Options{})
+		provider = test
+	}
+	sessions := eid.NewSessions(eid.SessionOptions{Idle: s.cfg.CitizenIdle, CookieSecure: s.cfg.CookieSecure})
+	s.eid = eid.NewService(provider, sessions, opts)
+	s.eid.Register(mux)
+	if test != nil {
+		test.Register(mux)
+		s.log.Warn().Str("device", testid.Path).Msg("citizen e-ID is the built-in TEST provider: logins and signatures are not real (--eid bankid for BankID)")
+	}
+
+	key, err := loadOrCreateKey(filepath.Join(s.cfg.Data, "booking.key"))
+	if err != nil {
+		return fmt.Errorf("booking: %w", err)
+	}
+	s.booking, err = booking.Open(s.db, booking.Options{Secret: key, BaseURL: s.cfg.PublicURL, Log: s.log, Mailer: mailer})
+	if err != nil {
+		return fmt.Errorf("booking: %w", err)
+	}
+	s.booking.Routes(mux, booking.HTTPOptions{
+		EID: s.eid, Sessions: sessions, Log: s.log,
+		Staff: s.auth.Require(staff.RoleBooking, staff.RoleAdmin),
+		StaffName: func(r *http.Request) string {
+			sess, _ := staff.FromContext(r.Context())
+			return sess.Username
+		},
+	})
+	return nil
+}
+
+// loadOrCreateKey reads a 32-byte key kept as hex in path, making it on
+// first use. It lives beside the database, not in it, so that a copy of
+// the database alone does not carry it.
+func loadOrCreateKey(path string) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		key := make([]byte, 32)
+		rand.Read(key)
+		if err := os.WriteFile(path, []byte(hex.EncodeToString(key)+"\n"), 0o600); err != nil {
+			return nil, fmt.Errorf("writing the key file: %w", err)
+		}
+		return key, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading the key file: %w", err)
+	}
+	key, err := hex.DecodeString(strings.TrimSpace(string(b)))
+	if err != nil || len(key) != 32 {
+		return nil, fmt.Errorf("%s does not hold 64 hex digits", path)
+	}
+	return key, nil
+}
