@@ -3,7 +3,15 @@
 // the neutral page the quick exit leads to, the base style sheet and module the staff
 // pages share (staff.css, staff.js; the widget uses neither), the counsellor console, the
 // statistics report page, the intake view (where social services decrypt cases in
-// the browser) and the page where a parent withdraws their consent.
+// the browser), the page where a parent withdraws their consent, the citizen e-ID
+// scripts (/eid/eid.js: log in and sign; /eid/session.js: the session bar; /eid/eid.css;
+// and the small "Mina sidor" demo page /eid/ that uses them), and the family-counselling
+// booking e-service: the booking flow (/boka/), the co-applicant's page
+// (/boka/medsokande), the citizen's bookings (/mina-sidor/) and the staff page
+// (/bokning/).
+//
+// One handler serves them all. The e-ID test provider's device page (/eid/test/) is
+// not one of these files: the server mounts it on a more specific route.
 //
 // The files are plain HTML, CSS and JavaScript with no build step. They are served
 // as they are, each with a strong ETag (the SHA-256 of its content, computed once),
@@ -29,6 +37,10 @@ import (
 //go:embed stats/index.html stats/report.js stats/charts.js stats/report.css
 //go:embed intake/index.html intake/intake.js intake/hpke.js intake/intake.css
 //go:embed consent/index.html consent/consent.js consent/consent.css
+//go:embed eid/index.html eid/eid.js eid/session.js eid/eid.css eid/demo.js eid/demo.css
+//go:embed booking/index.html booking/boka.js booking/booking.css booking/common.js
+//go:embed booking/medsokande.html booking/medsokande.js booking/mina-sidor.html booking/mina-sidor.js
+//go:embed booking/staff.html booking/staff-booking.js booking/staff-booking.css
 var files embed.FS
 
 // FS is the embedded files, for callers that want to read them directly.
@@ -66,15 +78,36 @@ var routes = []struct {
 	{"/consent/", "consent/index.html", false},
 	{"/consent/consent.js", "consent/consent.js", false},
 	{"/consent/consent.css", "consent/consent.css", false},
+	{"/eid/", "eid/index.html", false},
+	{"/eid/eid.js", "eid/eid.js", false},
+	{"/eid/session.js", "eid/session.js", false},
+	{"/eid/eid.css", "eid/eid.css", false},
+	{"/eid/demo.js", "eid/demo.js", false},
+	{"/eid/demo.css", "eid/demo.css", false},
+	{"/boka/", "booking/index.html", false},
+	{"/boka/boka.js", "booking/boka.js", false},
+	{"/boka/common.js", "booking/common.js", false},
+	{"/boka/booking.css", "booking/booking.css", false},
+	{"/boka/medsokande", "booking/medsokande.html", false},
+	{"/boka/medsokande.js", "booking/medsokande.js", false},
+	{"/mina-sidor/", "booking/mina-sidor.html", false},
+	{"/mina-sidor/mina-sidor.js", "booking/mina-sidor.js", false},
+	{"/bokning/", "booking/staff.html", false},
+	{"/bokning/staff-booking.js", "booking/staff-booking.js", false},
+	{"/bokning/staff-booking.css", "booking/staff-booking.css", false},
 }
 
 // redirects sends a page's address without its trailing slash to the page, keeping
 // the query (a bookmarked report view).
 var redirects = map[string]string{
-	"/console": "/console/",
-	"/stats":   "/stats/",
-	"/intake":  "/intake/",
-	"/consent": "/consent/",
+	"/console":    "/console/",
+	"/stats":      "/stats/",
+	"/intake":     "/intake/",
+	"/consent":    "/consent/",
+	"/eid":        "/eid/",
+	"/boka":       "/boka/",
+	"/mina-sidor": "/mina-sidor/",
+	"/bokning":    "/bokning/",
 }
 
 var contentTypes = map[string]string{
@@ -114,8 +147,10 @@ var assets = sync.OnceValue(func() map[string]*asset {
 })
 
 // Handler serves the embedded pages at their paths ("/", "/widget.js", "/widget.css",
-// "/neutral", "/staff.css", "/staff.js", "/console/", "/stats/", "/intake/", "/consent/" and their style sheets
-// and scripts). Unknown paths are 404;
+// "/neutral", "/staff.css", "/staff.js", "/console/", "/stats/", "/intake/", "/consent/",
+// "/eid/", "/boka/", "/boka/medsokande", "/mina-sidor/", "/bokning/" and their style
+// sheets and scripts). Unknown paths are 404 (so "/eid/test/" stays free for the e-ID
+// test provider, mounted on its own route);
 // methods other than GET and HEAD are 405.
 func Handler() http.Handler {
 	table := assets()

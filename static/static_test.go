@@ -4,12 +4,21 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"parentline/eid"
+	"parentline/eid/testid"
+	"parentline/internal/browsertest"
 )
 
 func request(t *testing.T, method, target string, headers map[string]string) *http.Response {
@@ -58,6 +67,52 @@ var pages = []struct {
 	{"/consent/", "consent/index.html", "text/html; charset=utf-8", true, false},
 	{"/consent/consent.js", "consent/consent.js", "text/javascript; charset=utf-8", false, false},
 	{"/consent/consent.css", "consent/consent.css", "text/css; charset=utf-8", false, false},
+	{"/eid/", "eid/index.html", "text/html; charset=utf-8", true, false},
+	{"/eid/eid.js", "eid/eid.js", "text/javascript; charset=utf-8", false, false},
+	{"/eid/session.js", "eid/session.js", "text/javascript; charset=utf-8", false, false},
+	{"/eid/eid.css", "eid/eid.css", "text/css; charset=utf-8", false, false},
+	{"/eid/demo.js", "eid/demo.js", "text/javascript; charset=utf-8", false, false},
+	{"/eid/demo.css", "eid/demo.css", "text/css; charset=utf-8", false, false},
+	{"/boka/", "booking/index.html", "text/html; charset=utf-8", true, false},
+	{"/boka/boka.js", "booking/boka.js", "text/javascript; charset=utf-8", false, false},
+	{"/boka/common.js", "booking/common.js", "text/javascript; charset=utf-8", false, false},
+	{"/boka/booking.css", "booking/booking.css", "text/css; charset=utf-8", false, false},
+	{"/boka/medsokande", "booking/medsokande.html", "text/html; charset=utf-8", true, false},
+	{"/boka/medsokande.js", "booking/medsokande.js", "text/javascript; charset=utf-8", false, false},
+	{"/mina-sidor/", "booking/mina-sidor.html", "text/html; charset=utf-8", true, false},
+	{"/mina-sidor/mina-sidor.js", "booking/mina-sidor.js", "text/javascript; charset=utf-8", false, false},
+	{"/bokning/", "booking/staff.html", "text/html; charset=utf-8", true, false},
+	{"/bokning/staff-booking.js", "booking/staff-booking.js", "text/javascript; charset=utf-8", false, false},
+	{"/bokning/staff-booking.css", "booking/staff-booking.css", "text/css; charset=utf-8", false, false},
+}
+
+// Every route is tested, and every embedded file has a route.
+func TestRoutes_AllListed(t *testing.T) {
+	listed := map[string]string{}
+	for _, p := range pages {
+		listed[p.path] = p.file
+	}
+	for _, r := range routes {
+		if listed[r.path] != r.file {
+			t.Errorf("route %s → %s is not in the test's pages", r.path, r.file)
+		}
+	}
+	if len(routes) != len(pages) {
+		t.Errorf("%d routes, %d pages in the test", len(routes), len(pages))
+	}
+	served := map[string]bool{}
+	for _, r := range routes {
+		served[r.file] = true
+	}
+	err := fs.WalkDir(files, ".", func(path string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && !served[path] {
+			t.Errorf("%s is embedded but not served", path)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }
 
 func TestHandler_ServesEveryPage(t *testing.T) {
@@ -156,6 +211,9 @@ func TestHandler_NotFound(t *testing.T) {
 		"/stats/nope", "/stats/index.html", "/stats/report", "/stats/../static.go",
 		"/intake/nope", "/intake/index.html", "/intake/hpke", "/intake/../static.go",
 		"/consent/nope", "/consent/index.html", "/consent/withdraw", "/consent/../static.go",
+		"/eid/test/", "/eid/test/device.js", "/eid/nope", "/eid/index.html", "/eid/eid.go",
+		"/boka/nope", "/boka/index.html", "/boka/medsokande/", "/boka/medsokande.html", "/booking/boka.js",
+		"/mina-sidor/nope", "/mina-sidor/mina-sidor.html", "/bokning/nope", "/bokning/staff.html",
 	} {
 		res := request(t, http.MethodGet, path, nil)
 		if res.StatusCode != http.StatusNotFound {
@@ -174,6 +232,11 @@ func TestHandler_PagesWithoutSlashRedirect(t *testing.T) {
 		"/intake":          "/intake/",
 		"/consent":         "/consent/",
 		"/consent?lang=en": "/consent/?lang=en",
+		"/eid":             "/eid/",
+		"/boka":            "/boka/",
+		"/boka?lang=en":    "/boka/?lang=en",
+		"/mina-sidor":      "/mina-sidor/",
+		"/bokning":         "/bokning/",
 		"/stats?from=2025-03-01&to=2026-02-28&period=month": "/stats/?from=2025-03-01&to=2026-02-28&period=month",
 	} {
 		res := request(t, http.MethodGet, target, nil)
@@ -551,4 +614,347 @@ func TestStaff_SharedFiles(t *testing.T) {
 			t.Errorf("%s refers to the staff files; the widget must stand alone", f)
 		}
 	}
+}
+
+// ---- the citizen e-ID files (/eid/) ---------------------------------------------------
+
+// The e-ID scripts and the demo page refer to no other host, build no HTML from
+// strings and set no inline style; the demo page has what demo.js looks up.
+func TestEID_FilesFitTheCSP(t *testing.T) {
+	for _, f := range []string{"eid/eid.js", "eid/session.js", "eid/demo.js"} {
+		checkScript(t, f, "sessionStorage", "indexedDB")
+	}
+	page, _ := files.ReadFile("eid/index.html")
+	for _, id := range []string{"lang", "session", "out-view", "in-view", "start", "eid", "in-title"} {
+		if !strings.Contains(string(page), `id="`+id+`"`) {
+			t.Errorf("eid/index.html lacks #%s", id)
+		}
+	}
+	if !strings.Contains(string(page), `<script type="module" src="/eid/demo.js"></script>`) {
+		t.Error("eid/index.html does not load /eid/demo.js as a module")
+	}
+	for f, exports := range map[string][]string{
+		"eid/eid.js":     {"export function login(container, opts = {})", "export function sign(container, orderId, opts = {})"},
+		"eid/session.js": {"export async function sessionBar(container, opts = {})", "export async function me()", "export async function logout()"},
+	} {
+		js, _ := files.ReadFile(f)
+		for _, e := range exports {
+			if !strings.Contains(string(js), e) {
+				t.Errorf("%s lacks %s", f, e)
+			}
+		}
+	}
+}
+
+// ---- the booking e-service (/boka/, /boka/medsokande, /mina-sidor/, /bokning/) -------------
+
+var bookingPages = []struct {
+	page, script, css string
+	citizen           bool
+}{
+	{"booking/index.html", "/boka/boka.js", "/boka/booking.css", true},
+	{"booking/medsokande.html", "/boka/medsokande.js", "/boka/booking.css", true},
+	{"booking/mina-sidor.html", "/mina-sidor/mina-sidor.js", "/boka/booking.css", true},
+	{"booking/staff.html", "/bokning/staff-booking.js", "/bokning/staff-booking.css", false},
+}
+
+// fileOf is the embedded file a URL path serves.
+func fileOf(t *testing.T, urlPath string) string {
+	t.Helper()
+	for _, r := range routes {
+		if r.path == urlPath {
+			return r.file
+		}
+	}
+	t.Fatalf("no route %s", urlPath)
+	return ""
+}
+
+// Each booking page loads its module and style sheets from here, has every element
+// its script looks up, and its script stores nothing and refers to no other host.
+func TestBooking_PagesHaveTheirControls(t *testing.T) {
+	checkScript(t, "booking/common.js", "sessionStorage", "indexedDB")
+	for _, p := range bookingPages {
+		b, err := files.ReadFile(p.page)
+		if err != nil {
+			t.Fatal(err)
+		}
+		page := string(b)
+		if !strings.Contains(page, `<script type="module" src="`+p.script+`"></script>`) {
+			t.Errorf("%s does not load %s as a module", p.page, p.script)
+		}
+		if !strings.Contains(page, `<link rel="stylesheet" href="`+p.css+`">`) {
+			t.Errorf("%s does not link %s", p.page, p.css)
+		}
+		js := fileOf(t, p.script)
+		checkScript(t, js, "sessionStorage", "indexedDB")
+		ids := scriptIDs(t, js)
+		if p.citizen {
+			for id := range scriptIDs(t, "booking/common.js") {
+				ids[id] = true
+			}
+			for _, css := range []string{"/site.css", "/eid/eid.css"} {
+				if !strings.Contains(page, `<link rel="stylesheet" href="`+css+`">`) {
+					t.Errorf("%s does not link %s", p.page, css)
+				}
+			}
+			// Every citizen page: the session bar, the language link, a live region.
+			for _, id := range []string{"session", "lang", "announcer", "main", "page-alert"} {
+				ids[id] = true
+			}
+		} else {
+			staff, _ := files.ReadFile("staff.js")
+			if !strings.Contains(page, `<link rel="stylesheet" href="/staff.css">`) ||
+				strings.Index(page, `href="/staff.css"`) > strings.Index(page, `href="`+p.css+`"`) {
+				t.Errorf("%s does not link /staff.css before its own style sheet", p.page)
+			}
+			for _, m := range regexp.MustCompile(`\$\('([A-Za-z0-9_-]+)'\)`).FindAllStringSubmatch(string(staff), -1) {
+				ids[m[1]] = true
+			}
+		}
+		if len(ids) < 12 {
+			t.Fatalf("found only %d ids for %s; has the lookup helper changed?", len(ids), p.page)
+		}
+		for id := range ids {
+			if n := strings.Count(page, `id="`+id+`"`); n != 1 {
+				t.Errorf("%s has %d elements with id %q, which its scripts use", p.page, n, id)
+			}
+		}
+		// Every field's error is named by its field (or group).
+		for _, m := range regexp.MustCompile(`id="([a-z0-9-]+)-error" class="field-error"`).FindAllStringSubmatch(page, -1) {
+			if !regexp.MustCompile(`aria-describedby="[^"]*\b` + regexp.QuoteMeta(m[1]) + `-error\b`).MatchString(page) {
+				t.Errorf("%s: #%s-error is not named by any aria-describedby", p.page, m[1])
+			}
+		}
+	}
+	for js, imports := range map[string][]string{
+		"booking/boka.js":          {"from '/eid/eid.js'", "from '/boka/common.js'"},
+		"booking/medsokande.js":    {"from '/eid/eid.js'", "from '/eid/session.js'", "from '/boka/common.js'"},
+		"booking/mina-sidor.js":    {"from '/eid/eid.js'", "from '/boka/common.js'"},
+		"booking/common.js":        {"from '/eid/session.js'"},
+		"booking/staff-booking.js": {"} from '/staff.js';"},
+	} {
+		b, _ := files.ReadFile(js)
+		for _, want := range imports {
+			if !strings.Contains(string(b), want) {
+				t.Errorf("%s lacks %s", js, want)
+			}
+		}
+	}
+}
+
+// The pages say what the seed says: its instructions, the co-applicant's e-mail
+// check, the fee, the contact details, the shared-device warning, and call the
+// API of /tmp/booking-api.md.
+func TestBooking_SeedTextsAndAPI(t *testing.T) {
+	for file, wants := range map[string][]string{
+		"booking/index.html": {
+			"Den här tjänsten kräver inloggning.",
+			"Läs hela instruktionen innan du genomför din bokning med tvåpartssignering",
+			"Jag har läst instruktionen",
+			"Ett enstaka samtal för er som prioriterar en snabbare tid utan möjlighet till återbesök hos den ni träffar.",
+			"För er som bestämt er för ett arbete över tid, oftare lite längre väntetid men ni planerar er fortsättning tillsammans med den ni träffar.",
+			"Oavsett samtalsform måste bägge signera bokningen med BankID.",
+			"Kontrollera att rätt mailadress uppges till medsökande!",
+			"Om samma person står som både sökande och medsökande kommer tiden att avbokas av oss och du får boka en ny tid.",
+			"”Signera ärende”", "”bekräftelse på att ärendet skickats in”",
+			"behöver du ändå betala samtalsavgiften på 200 kronor.",
+			`href="tel:+4663144600">063-14 46 00</a>`, `href="mailto:famjamtland@ostersund.se">famjamtland@ostersund.se</a>`,
+			"Lagringstid", "30 dagar",
+		},
+		"booking/boka.js": {
+			"'/api/booking/slots?form='", "'/api/booking/sign'", "'/api/booking/book'", "r.status !== 202",
+			"co_email: S.co", "S.me.protected", "Tiden är reserverad", "Medsökande har fått ett mejl",
+		},
+		"booking/medsokande.html": {
+			"måste sökande logga ut innan du loggar in", "Logga in med ditt eget BankID", ">Signera ärende<", ">Avböj<",
+		},
+		"booking/medsokande.js": {
+			"'/api/booking/invitation?t='", "'/api/booking/invitation/sign'", "'/api/booking/invitation/cosign'",
+			"'/api/booking/invitation/decline'", "'same_person'", "logout()",
+		},
+		"booking/mina-sidor.js": {
+			"'/api/booking/mine'", "'cancel-terms'", "'cancel'", "'rebook-terms?slot='", "'rebook'", "accept_fee",
+			"Avbokning senare än 48 timmar före mötet: du behöver ändå betala samtalsavgiften på ${amount} kronor.",
+			"'fee_not_accepted'",
+		},
+		"booking/common.js": {
+			"state_awaiting_cosign: 'Väntar på medsökandes signering'", "state_confirmed: 'Bokad'", "state_cancelled: 'Avbokad'",
+		},
+		"booking/staff-booking.js": {
+			"'/api/booking/staff/slots'", "'/api/booking/staff/bookings?'", "'/api/booking/staff/fees?'", "format: 'csv'",
+			"state_held: 'Reserverad – väntar på signering'", "hasRole(me, 'booking', 'admin')",
+		},
+	} {
+		b, err := files.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range wants {
+			if !strings.Contains(string(b), w) {
+				t.Errorf("%s lacks %q", file, w)
+			}
+		}
+	}
+}
+
+// ---- the e-ID scripts in a browser (headless Chromium, axe) ------------------------------
+
+// offsetClock runs with real time plus an offset the test moves forward.
+type offsetClock struct {
+	mu     sync.Mutex
+	offset time.Duration
+}
+
+func (c *offsetClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().Add(c.offset)
+}
+
+func (c *offsetClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.offset += d
+	c.mu.Unlock()
+}
+
+// eidServer is the whole citizen e-ID stack on 127.0.0.1: the site's style
+// sheet, the e-ID pages and scripts, the API and the test device. The
+// idle time is 2 min 5 s, so the inactivity warning comes after 5 s.
+func eidServer(t *testing.T) (*httptest.Server, *offsetClock) {
+	clk := &offsetClock{}
+	p := testid.New(testid.Options{Now: clk.Now})
+	sessions := eid.NewSessions(eid.SessionOptions{Now: clk.Now, Idle: 125 * time.Second})
+	svc := eid.NewService(p, sessions, eid.Options{Now: clk.Now})
+	mux := http.NewServeMux()
+	svc.Register(mux)
+	p.Register(mux)
+	mux.Handle("GET /", Handler()) // the one file server: /eid/ and the rest
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return srv, clk
+}
+
+// approveOnDevice is the developer at the test device: completes the newest
+// pending order as the first test person offered.
+func approveOnDevice(t *testing.T, b *browsertest.Browser, base string) {
+	dev := b.Tab(t)
+	dev.Do("open the device page", chromedp.Navigate(base+testid.Path))
+	dev.WaitFor("a pending order", browsertest.Visible("form.complete button[type=submit]"))
+	// The page then reloads; the login tab's waits say whether it worked.
+	dev.Do("approve", chromedp.Click(chromedp.CSS("form.complete button[type=submit]")))
+}
+
+func TestEIDBrowser_LoginWarningIdleLogout(t *testing.T) {
+	b := browsertest.Start(t)
+	srv, clk := eidServer(t)
+	tab := b.Tab(t)
+
+	tab.Do("open /eid/", chromedp.Navigate(srv.URL+"/eid/"))
+	tab.WaitFor("the login view", browsertest.Visible("#start"))
+	tab.Axe("logged out")
+	tab.Do("start the login", chromedp.Click(chromedp.CSS("#start")))
+	tab.WaitFor("the QR code", "(() => { const i = document.querySelector('img.eid-qr'); return i && !i.hidden && i.complete && i.naturalWidth > 0; })()")
+	tab.WaitFor("the TEST banner", browsertest.Visible(".eid-test")+" && "+browsertest.TextContains(".eid-test", "TEST – inte riktig e-legitimation"))
+	tab.WaitFor("the message", browsertest.TextContains(".eid-msg", "QR"))
+	tab.WaitFor("the autostart link", browsertest.Visible("a.eid-autostart[href*='autostarttoken=']")+" && "+browsertest.TextContains("a.eid-autostart", "Öppna BankID på den här enheten"))
+	if got := browsertest.Eval[string](tab, "document.querySelector('.eid-msg').getAttribute('aria-live')"); got != "polite" {
+		t.Fatalf("message aria-live %q", got)
+	}
+	first := browsertest.Eval[string](tab, "document.querySelector('img.eid-qr').src")
+	tab.WaitFor("the QR code to be reloaded", "document.querySelector('img.eid-qr').src !== "+jsString(first))
+	tab.Axe("login pending")
+	tab.Screenshot("login-pending")
+
+	approveOnDevice(t, b, srv.URL)
+	tab.WaitFor("the logged-in view", browsertest.Visible("#in-view")+" && "+browsertest.TextContains(".eid-session", "Inloggad som Anna Testsson"))
+	tab.WaitFor("the TEST badge and logout button", browsertest.Visible(".eid-badge")+" && "+browsertest.Visible(".eid-session button"))
+	tab.Axe("logged in")
+
+	// 2 minutes before the idle logout (here: after 5 s) the warning comes.
+	tab.WaitFor("the inactivity warning", browsertest.Visible("[role=alertdialog]"))
+	if got := browsertest.Eval[string](tab, "document.activeElement.textContent"); got != "Fortsätt vara inloggad" {
+		t.Fatalf("focus on %q in the warning", got)
+	}
+	tab.Axe("inactivity warning")
+	tab.Screenshot("inactivity-warning")
+	tab.Do("stay logged in", chromedp.Click(chromedp.CSS("[role=alertdialog] .eid-btn-primary")))
+	tab.WaitFor("the warning to close", "!document.querySelector('[role=alertdialog]')")
+	tab.WaitFor("still logged in", browsertest.Visible(".eid-session"))
+
+	// Inactive past the limit (server clock): the next check logs out.
+	clk.Advance(130 * time.Second)
+	tab.WaitFor("the logged-out state", browsertest.Visible(".eid-loggedout")+" && "+browsertest.TextContains(".eid-loggedout", "Du har loggats ut"))
+	tab.Axe("logged out after inactivity")
+	if browsertest.Eval[bool](tab, "fetch('/api/eid/me').then(r => r.status === 200)") {
+		t.Fatal("/api/eid/me still answers after the idle logout")
+	}
+}
+
+func TestEIDBrowser_EnglishAndLogoutButton(t *testing.T) {
+	b := browsertest.Start(t)
+	srv, _ := eidServer(t)
+	tab := b.Tab(t)
+	tab.Do("open /eid/?lang=en", chromedp.Navigate(srv.URL+"/eid/?lang=en"))
+	tab.WaitFor("the English login view", browsertest.Visible("#start")+" && "+browsertest.TextContains("#start", "Log in with BankID"))
+	tab.Do("start the login", chromedp.Click(chromedp.CSS("#start")))
+	tab.WaitFor("English texts", browsertest.TextContains(".eid-title", "Log in with BankID")+" && "+
+		browsertest.TextContains("a.eid-autostart", "Open BankID on this device")+" && "+
+		browsertest.TextContains(".eid-test", "TEST – not a real e-ID"))
+	tab.WaitFor("an English message", browsertest.TextContains(".eid-msg", "QR code"))
+	approveOnDevice(t, b, srv.URL)
+	tab.WaitFor("logged in", browsertest.TextContains(".eid-session", "Logged in as Anna Testsson"))
+	tab.Axe("logged in (English)")
+	tab.Do("log out", chromedp.Click(chromedp.CSS(".eid-session button")))
+	tab.WaitFor("logged out", browsertest.TextContains(".eid-loggedout", "You have logged out"))
+	if browsertest.Eval[bool](tab, "fetch('/api/eid/me').then(r => r.status === 200)") {
+		t.Fatal("/api/eid/me still answers after logout")
+	}
+}
+
+func TestEIDBrowser_CancelAndDevicePage(t *testing.T) {
+	b := browsertest.Start(t)
+	srv, _ := eidServer(t)
+	tab := b.Tab(t)
+	tab.Do("open /eid/", chromedp.Navigate(srv.URL+"/eid/"))
+	tab.WaitFor("the login view", browsertest.Visible("#start"))
+	tab.Do("start the login", chromedp.Click(chromedp.CSS("#start")))
+	tab.WaitFor("the cancel button", browsertest.Visible(".eid-cancel"))
+
+	dev := b.Tab(t)
+	dev.Do("open the device page", chromedp.Navigate(srv.URL+testid.Path))
+	dev.WaitFor("the TEST banner", browsertest.TextContains(".test-banner", "TEST – inte riktig e-legitimation"))
+	dev.WaitFor("a pending order", browsertest.Visible("form.complete"))
+	dev.Axe("device page")
+	dev.Screenshot("device-page")
+
+	tab.Do("cancel", chromedp.Click(chromedp.CSS(".eid-cancel")))
+	tab.WaitFor("the cancelled state", browsertest.TextContains(".eid-msg", "avbröts")+" && "+browsertest.Visible(".eid-retry"))
+	if got := browsertest.Eval[string](tab, "document.activeElement.textContent"); got != "Försök igen" {
+		t.Fatalf("focus on %q after cancelling", got)
+	}
+	tab.Axe("login cancelled")
+	// The device page no longer lists the cancelled order.
+	res, err := http.Get(srv.URL + testid.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if strings.Contains(string(page), `class="complete"`) {
+		t.Fatal("the cancelled order is still on the device page")
+	}
+}
+
+func jsString(s string) string {
+	b := []byte{'"'}
+	for _, r := range s {
+		switch r {
+		case '"', '\\':
+			b = append(b, '\\', byte(r))
+		default:
+			b = append(b, string(r)...)
+		}
+	}
+	return string(append(b, '"'))
 }
