@@ -27,7 +27,9 @@ func (f *fakeEscalator) Consent(c ConsentGiven) (string, string, error) {
 	return "ORO-TEST0001", "ABCD-EFGH-JKMN", nil
 }
 
-func TestConsent_WithoutEscalatorIsRefused(t *testing.T) { onBothEngines(t, testConsentWithoutEscalatorIsRefused) }
+func TestConsent_WithoutEscalatorIsRefused(t *testing.T) {
+	onBothEngines(t, testConsentWithoutEscalatorIsRefused)
+}
 
 func testConsentWithoutEscalatorIsRefused(t *testing.T, newWorld func(func(*Options)) world) {
 	h := newWorld(nil)
@@ -98,7 +100,9 @@ func testConsentDeclineThenAccept(t *testing.T, newWorld func(func(*Options)) wo
 	co.expectWhere("msg", func(m map[string]any) bool { return m["text"] == "tack" })
 }
 
-func TestConsent_OpenRequestComesBackAfterResume(t *testing.T) { onBothEngines(t, testConsentOpenRequestComesBackAfterResume) }
+func TestConsent_OpenRequestComesBackAfterResume(t *testing.T) {
+	onBothEngines(t, testConsentOpenRequestComesBackAfterResume)
+}
 
 func testConsentOpenRequestComesBackAfterResume(t *testing.T, newWorld func(func(*Options)) world) {
 	h := newWorld(func(o *Options) { o.Escalator = &fakeEscalator{} })
