@@ -59,12 +59,23 @@ func qrSecond(s Started, now time.Time) int64 {
 	return max(t, 0)
 }
 
-// fallbackQRData is BankID's animated QR data, used when Options.QRData is
-// not set: "bankid." + qrStartToken + "." + t + "." + hex(HMAC-SHA256(key
-// qrStartSecret, t as decimal)), t the whole seconds since the start answer.
+// fallbackQRData is QRData for a started order at now, used when
+// Options.QRData is not set.
 func fallbackQRData(s Started, now time.Time) string {
-	t := strconv.FormatInt(qrSecond(s, now), 10)
-	mac := hmac.New(sha256.New, []byte(s.QRStartSecret))
+	return QRData(s.QRStartToken, s.QRStartSecret, int(qrSecond(s, now)))
+}
+
+// QRData is the content of BankID's animated QR code at the given whole
+// second since the order was started:
+//
+//	"bankid." + qrStartToken + "." + seconds + "." + hex(HMAC-SHA256(qrStartSecret, seconds))
+//
+// with seconds in decimal and the HMAC in lowercase hex. Compute it on the
+// server and send only the result to the browser, never the secret. A
+// negative seconds counts as 0.
+func QRData(qrStartToken, qrStartSecret string, seconds int) string {
+	t := strconv.Itoa(max(seconds, 0))
+	mac := hmac.New(sha256.New, []byte(qrStartSecret))
 	mac.Write([]byte(t))
-	return "bankid." + s.QRStartToken + "." + t + "." + hex.EncodeToString(mac.Sum(nil))
+	return "bankid." + qrStartToken + "." + t + "." + hex.EncodeToString(mac.Sum(nil))
 }

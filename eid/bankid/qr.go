@@ -1,32 +1,16 @@
 package bankid
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"net/url"
-	"strconv"
 	"time"
 
 	"parentline/eid"
 )
 
 // QRData is the content of the animated QR code at the given whole second
-// since the order was started:
-//
-//	"bankid." + qrStartToken + "." + seconds + "." + hex(HMAC-SHA256(qrStartSecret, seconds))
-//
-// with seconds in decimal and the HMAC in lowercase hex. Compute it on the
-// server and send only the result to the browser, never the secret.
-// A negative seconds counts as 0.
+// since the order was started (eid.QRData, BankID's algorithm).
 func QRData(qrStartToken, qrStartSecret string, seconds int) string {
-	if seconds < 0 {
-		seconds = 0
-	}
-	t := strconv.Itoa(seconds)
-	mac := hmac.New(sha256.New, []byte(qrStartSecret))
-	mac.Write([]byte(t))
-	return "bankid." + qrStartToken + "." + t + "." + hex.EncodeToString(mac.Sum(nil))
+	return eid.QRData(qrStartToken, qrStartSecret, seconds)
 }
 
 // QRAt is QRData for a started order at time now: the seconds are the whole
