@@ -3,14 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/aes"
-	"crypto/cipher"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -25,6 +22,7 @@ import (
 
 	"parentline/chat"
 	"parentline/consent"
+	"parentline/internal/sealbox"
 	"parentline/staff"
 )
 
@@ -44,38 +42,27 @@ const (
 	adConsentReply      = "parentline consent reply v1 "
 )
 
-// internalBox seals and opens the messages between nodes.
+// internalBox seals and opens the messages between nodes, under a key
+// derived from the cluster key.
 type internalBox struct {
-	aead      cipher.AEAD
+	box       *sealbox.Box
 	clientKey []byte // keys the hash of a login's client network
 }
 
 func newInternalBox(clusterKey []byte) (*internalBox, error) {
 	k := sha256.Sum256(append([]byte("parentline internal v1\x00"), clusterKey...))
-	block, err := aes.NewCipher(k[:])
-	if err != nil {
-		return nil, err
-	}
-	aead, err := cipher.NewGCM(block)
+	box, err := sealbox.New(k[:])
 	if err != nil {
 		return nil, err
 	}
 	ck := sha256.Sum256(append([]byte("parentline login client v1\x00"), clusterKey...))
-	return &internalBox{aead: aead, clientKey: ck[:]}, nil
+	return &internalBox{box: box, clientKey: ck[:]}, nil
 }
 
-func (b *internalBox) seal(plain []byte, ad string) []byte {
-	nonce := make([]byte, b.aead.NonceSize(), b.aead.NonceSize()+len(plain)+b.aead.Overhead())
-	rand.Read(nonce)
-	return b.aead.Seal(nonce, nonce, plain, []byte(ad))
-}
+func (b *internalBox) seal(plain []byte, ad string) []byte { return b.box.Seal(plain, []byte(ad)) }
 
 func (b *internalBox) open(sealed []byte, ad string) ([]byte, error) {
-	n := b.aead.NonceSize()
-	if len(sealed) < n+b.aead.Overhead() {
-		return nil, errors.New("too short")
-	}
-	return b.aead.Open(nil, sealed[:n], sealed[n:], []byte(ad))
+	return b.box.Open(sealed, []byte(ad))
 }
 
 type (
