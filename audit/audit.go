@@ -52,11 +52,27 @@ const (
 	// Chats (package chat): a supervisor follows or takes over a live chat.
 	ActionChatFollowed  = "chat_followed"
 	ActionChatTakenOver = "chat_taken_over"
+	// Interest registrations (package interest); the reference is the
+	// record id, or the unit of a refused list.
+	ActionInterestSubmitted          = "interest_submitted"
+	ActionInterestOpened             = "interest_opened"
+	ActionInterestStatus             = "interest_status"
+	ActionInterestDeleted            = "interest_deleted"
+	ActionInterestWithdrawn          = "interest_withdrawn"
+	ActionInterestConsentWithdrawn   = "interest_consent_withdrawn"
+	ActionInterestCorrected          = "interest_corrected"
+	ActionInterestPurged             = "interest_purged"
+	ActionInterestRefusedForeignUnit = "interest_refused_foreign_unit" // staff asked for another unit's records
+	ActionInterestRefusedUnknownID   = "interest_refused_unknown_id"   // staff asked for an id that does not exist
+	ActionInterestRefusedNotOwner    = "interest_refused_not_owner"    // a citizen asked for another person's record
 )
 
 var auditActions = []string{ActionCreated, ActionApproved, ActionOpened, ActionAcknowledged,
 	ActionForwarded, ActionClosed, ActionWithdrawn, ActionDeleted, ActionReportRejected,
-	ActionChatFollowed, ActionChatTakenOver}
+	ActionChatFollowed, ActionChatTakenOver,
+	ActionInterestSubmitted, ActionInterestOpened, ActionInterestStatus, ActionInterestDeleted,
+	ActionInterestWithdrawn, ActionInterestConsentWithdrawn, ActionInterestCorrected, ActionInterestPurged,
+	ActionInterestRefusedForeignUnit, ActionInterestRefusedUnknownID, ActionInterestRefusedNotOwner}
 
 // Actors that are not staff members.
 const (

@@ -35,10 +35,19 @@ var plainRoles = []Role{
 	RoleBooking,
 }
 
-// rolePrefixes are the scoped roles a user may hold as "prefix:scope", for
-// example "foster:2380" or "coordinator:north". To allow one, add its prefix
-// (without the colon) here. None is enabled yet.
-var rolePrefixes = []string{}
+// rolePrefixes are the scoped roles a user may hold as "prefix:scope". To
+// allow another, add its prefix (without the colon) here.
+var rolePrefixes = []string{
+	// "foster:<municipality code>", e.g. "foster:2380": a municipality's
+	// foster-care staff (familjehemssekreterare); they read the foster-home
+	// interest registrations sent to that municipality and no other.
+	"foster",
+	// "coordinator:<district>", e.g. "coordinator:kungsholmen": a city
+	// district's coordinator (samordnare) of the ABC and Komet parenting
+	// programmes; they read and set the status of that district's
+	// registrations.
+	"coordinator",
+}
 
 // Limits on the scope part of a scoped role.
 const maxRoleScope = 40
