@@ -40,7 +40,11 @@ import (
 //go:embed eid/index.html eid/eid.js eid/session.js eid/eid.css eid/demo.js eid/demo.css
 //go:embed booking/index.html booking/boka.js booking/booking.css booking/common.js
 //go:embed booking/medsokande.html booking/medsokande.js booking/mina-sidor.html booking/mina-sidor.js
+//go:embed booking/mina-sidor.css
 //go:embed booking/staff.html booking/staff-booking.js booking/staff-booking.css
+//go:embed interest/familjehem.html interest/familjehem.js interest/foraldrastod.html interest/foraldrastod.js
+//go:embed interest/personal.html interest/samordnare.html interest/staff.js
+//go:embed interest/common.js interest/schema.js interest/interest.css
 var files embed.FS
 
 // FS is the embedded files, for callers that want to read them directly.
@@ -92,9 +96,20 @@ var routes = []struct {
 	{"/boka/medsokande.js", "booking/medsokande.js", false},
 	{"/mina-sidor/", "booking/mina-sidor.html", false},
 	{"/mina-sidor/mina-sidor.js", "booking/mina-sidor.js", false},
+	{"/mina-sidor/mina-sidor.css", "booking/mina-sidor.css", false},
 	{"/bokning/", "booking/staff.html", false},
 	{"/bokning/staff-booking.js", "booking/staff-booking.js", false},
 	{"/bokning/staff-booking.css", "booking/staff-booking.css", false},
+	{"/familjehem/", "interest/familjehem.html", false},
+	{"/familjehem/personal/", "interest/personal.html", false},
+	{"/foraldrastod/", "interest/foraldrastod.html", false},
+	{"/foraldrastod/samordnare/", "interest/samordnare.html", false},
+	{"/interest/familjehem.js", "interest/familjehem.js", false},
+	{"/interest/foraldrastod.js", "interest/foraldrastod.js", false},
+	{"/interest/staff.js", "interest/staff.js", false},
+	{"/interest/common.js", "interest/common.js", false},
+	{"/interest/schema.js", "interest/schema.js", false},
+	{"/interest/interest.css", "interest/interest.css", false},
 }
 
 // redirects sends a page's address without its trailing slash to the page, keeping
@@ -108,6 +123,12 @@ var redirects = map[string]string{
 	"/boka":       "/boka/",
 	"/mina-sidor": "/mina-sidor/",
 	"/bokning":    "/bokning/",
+
+	// The interest registrations: the citizen forms and the staff views.
+	"/familjehem":              "/familjehem/",
+	"/familjehem/personal":     "/familjehem/personal/",
+	"/foraldrastod":            "/foraldrastod/",
+	"/foraldrastod/samordnare": "/foraldrastod/samordnare/",
 }
 
 var contentTypes = map[string]string{

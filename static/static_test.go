@@ -81,6 +81,7 @@ var pages = []struct {
 	{"/boka/medsokande.js", "booking/medsokande.js", "text/javascript; charset=utf-8", false, false},
 	{"/mina-sidor/", "booking/mina-sidor.html", "text/html; charset=utf-8", true, false},
 	{"/mina-sidor/mina-sidor.js", "booking/mina-sidor.js", "text/javascript; charset=utf-8", false, false},
+	{"/mina-sidor/mina-sidor.css", "booking/mina-sidor.css", "text/css; charset=utf-8", false, false},
 	{"/bokning/", "booking/staff.html", "text/html; charset=utf-8", true, false},
 	{"/bokning/staff-booking.js", "booking/staff-booking.js", "text/javascript; charset=utf-8", false, false},
 	{"/bokning/staff-booking.css", "booking/staff-booking.css", "text/css; charset=utf-8", false, false},

@@ -1,21 +1,70 @@
-// Parentline booking e-service, /mina-sidor/: the logged-in citizen's bookings with their
-// status, and cancelling or moving one. Before either is confirmed the page asks the server
-// for the terms; when the change costs the session fee the citizen is told so and must
-// accept it explicitly. Nothing is stored in the browser.
+// Parentline, /mina-sidor/ (Mina sidor): after e-ID login, everything the e-services hold
+// about the citizen, in one page. Sections: the bookings with status, cancelling and moving
+// one (GET /api/booking/mine; before either is confirmed the page asks the server for the
+// terms, and a change that costs the session fee must be accepted explicitly); the interest
+// registrations (foster homes, ABC/Komet) with withdrawal or the reason they are kept; the
+// consents with withdrawal; the contact correction form; the export and register extract
+// links; erasure, with what was erased and what is kept, why and until when; and drafts in
+// progress (GET /api/mina-sidor and the routes of package mypages). A citizen with protected
+// identity is not named and gets nothing pre-filled. Nothing is stored in the browser.
 
 import { login } from '/eid/eid.js';
 import {
-  $, el, lang, translator, applyLang, api, text, errorText, fmtDateTime, fmtSpan, formLabel, placeLabel,
-  stateLabel, announce, focusOn, citizen, showSessionBar,
+  $, el, lang, translator, applyLang, api, text, errorText, fmtDate, fmtDateTime, fmtSpan, formLabel, placeLabel,
+  stateLabel, announce, focusOn, citizen, showSessionBar, setFieldError, clearFieldErrors, langHref, withLang,
 } from '/boka/common.js';
 
 const DICT = {
   sv: {
-    docTitle: 'Mina sidor – Familjerådgivningen',
+    docTitle: 'Mina sidor – e-tjänster',
     navLabel: 'E-tjänster', navBook: 'Boka tid', navMine: 'Mina sidor',
-    title: 'Mina sidor', lead: 'Dina bokningar hos Familjerådgivningen. Här kan du av- och omboka din tid.',
-    loginTitle: 'Logga in', loginText: 'Logga in med BankID för att se dina bokningar.',
-    listTitle: 'Dina bokningar', listLoading: 'Hämtar dina bokningar …',
+    title: 'Mina sidor',
+    lead: 'Det som e-tjänsterna har om dig, på ett ställe: bokningar, intresseanmälningar och samtycken. Här kan du av- och omboka, ändra dina kontaktuppgifter, ladda ner och radera dina uppgifter.',
+    loginTitle: 'Logga in', loginText: 'Logga in med BankID för att se dina bokningar, anmälningar och uppgifter.',
+    listTitle: 'Mina bokningar', listLoading: 'Hämtar dina bokningar …',
+    tocTitle: 'På den här sidan',
+    regTitle: 'Mina intresseanmälningar',
+    regLead: 'Dina anmälningar som familjehem, jourhem, kontaktperson eller kontaktfamilj och till föräldrastödsprogrammen ABC och Komet.',
+    regLoading: 'Hämtar dina anmälningar …', regFailed: 'Dina anmälningar kunde inte hämtas. Försök igen.',
+    regEmpty: 'Du har inga intresseanmälningar.',
+    regSealed: 'Det du skrev i en anmälan är krypterat till mottagaren (kommunen eller stadsdelen). E-tjänsten kan inte läsa det och visar därför bara status och datum.',
+    regCount: (n) => (n === 1 ? 'Du har 1 intresseanmälan.' : `Du har ${n} intresseanmälningar.`),
+    withdraw: 'Ta bort anmälan', keepLabel: 'Kan inte tas bort härifrån:',
+    withdrawTitle: 'Ta bort anmälan?',
+    withdrawText: (s) => `${s} raderas direkt och kan inte återställas. Mottagaren kan inte längre se den.`,
+    withdrawYes: 'Ja, ta bort anmälan',
+    draftsTitle: 'Påbörjade anmälningar',
+    draftLine: (title, saved, del) => `${title} – sparad ${saved}. Den raderas ${del} om du inte skickar in den.`,
+    draftContinue: 'Fortsätt med anmälan',
+    consentsTitle: 'Mina samtycken',
+    consentsLead: 'Ett samtycke kan du återkalla när du vill. Det påverkar inte det som redan gjorts med stöd av samtycket.',
+    consentsEmpty: 'Du har inga samtycken här.',
+    consentFor: 'Gäller', consentVersion: 'Version', consentGiven: 'Givet', consentWithdrawn: 'Återkallat',
+    consentWithdraw: 'Återkalla samtycket',
+    consentTitle: 'Återkalla samtycket?', consentYes: 'Ja, återkalla samtycket',
+    chatTitle: 'Samtycke i chatten',
+    chatText: 'Har du i chatten samtyckt till att dina uppgifter lämnas till socialtjänsten? Chatten är anonym, så det ärendet syns inte här. Du återkallar samtycket med ärendets referens och koden du fick i chatten.',
+    chatLink: 'Återkalla ett samtycke från chatten',
+    contactTitle: 'Mina uppgifter',
+    contactLead: 'Ändra e-postadress, telefonnummer eller adress i dina bokningar och anmälningar. Fyll i det du vill ändra; tomma fält ändras inte. Namnet kommer från din e-legitimation.',
+    contactProtected: 'Du har skyddade personuppgifter. Därför visar vi inte dina uppgifter här och fyller inte i något åt dig. Skriv bara det du vill ändra.',
+    ctEmail: 'E-postadress', ctPhone: 'Telefonnummer',
+    ctPhoneHint: 'Till en bokning behövs ett mobilnummer, till exempel 070-123 45 67.',
+    ctAddressLegend: 'Adress', ctAddressHint: 'Fyll i gatuadress, postnummer och ort, eller lämna alla tre tomma.',
+    ctAddress: 'Gatuadress', ctPostal: 'Postnummer', ctCity: 'Ort', ctSave: 'Spara ändringarna',
+    ctSaving: 'Sparar …', ctNothing: 'Fyll i den eller de uppgifter du vill ändra.',
+    downloadTitle: 'Ladda ner dina uppgifter',
+    downloadLead: 'Du har rätt att få veta vad som finns om dig och att få ut det i ett maskinläsbart format.',
+    extractLink: 'Registerutdrag – läs och skriv ut', exportLink: 'Ladda ner alla uppgifter (JSON-fil)',
+    eraseTitle: 'Radera mina uppgifter',
+    eraseLead: 'Det som får raderas nu raderas direkt: intresseanmälningar som inte bedöms och påbörjade anmälningar. Det som måste sparas en tid, till exempel en bokning, ligger kvar. Du får veta varför och till när; sedan raderas det automatiskt.',
+    eraseButton: 'Radera mina uppgifter',
+    eraseConfirmTitle: 'Radera dina uppgifter?',
+    eraseConfirmText: 'Det som får raderas raderas direkt och kan inte återställas. Det som måste sparas ligger kvar, och du får veta varför och till när.',
+    eraseYes: 'Ja, radera',
+    eraseResultTitle: 'Resultat av raderingen', erasedTitle: 'Raderat', keptTitle: 'Sparas, och varför',
+    erasedNone: 'Inget kunde raderas nu.', keptNone: 'Inget finns kvar.',
+    keptUntil: (d) => `Raderas senast ${d}.`,
     listCount: (n) => (n === 1 ? 'Du har 1 bokning.' : `Du har ${n} bokningar.`),
     listEmpty: 'Du har inga bokningar just nu.', listFailed: 'Bokningarna kunde inte hämtas. Försök igen.',
     bookNew: 'Boka en ny tid', changeTitle: 'Av- och ombokning',
@@ -46,11 +95,55 @@ const DICT = {
     mailNote: 'Du får ett mejl om ändringen.',
   },
   en: {
-    docTitle: 'My pages – Family Counselling',
+    docTitle: 'My pages – e-services',
     navLabel: 'E-services', navBook: 'Book a time', navMine: 'My pages',
-    title: 'My pages', lead: 'Your bookings with Family Counselling. Here you can cancel or move your time.',
-    loginTitle: 'Log in', loginText: 'Log in with BankID to see your bookings.',
-    listTitle: 'Your bookings', listLoading: 'Fetching your bookings …',
+    title: 'My pages',
+    lead: 'What the e-services hold about you, in one place: bookings, registrations of interest and consents. Here you can cancel or move a time, change your contact details, and download or erase your details.',
+    loginTitle: 'Log in', loginText: 'Log in with BankID to see your bookings, registrations and details.',
+    listTitle: 'My bookings', listLoading: 'Fetching your bookings …',
+    tocTitle: 'On this page',
+    regTitle: 'My registrations of interest',
+    regLead: 'Your registrations as a foster home, emergency foster home, support person or support family, and for the parenting programmes ABC and Komet.',
+    regLoading: 'Fetching your registrations …', regFailed: 'Your registrations could not be fetched. Please try again.',
+    regEmpty: 'You have no registrations of interest.',
+    regSealed: 'What you wrote in a registration is encrypted to the recipient (the municipality or district). The e-service cannot read it and so shows only status and dates.',
+    regCount: (n) => (n === 1 ? 'You have 1 registration of interest.' : `You have ${n} registrations of interest.`),
+    withdraw: 'Withdraw the registration', keepLabel: 'Cannot be removed from here:',
+    withdrawTitle: 'Withdraw the registration?',
+    withdrawText: (s) => `${s} is erased at once and cannot be restored. The recipient can no longer see it.`,
+    withdrawYes: 'Yes, withdraw it',
+    draftsTitle: 'Started registrations',
+    draftLine: (title, saved, del) => `${title} – saved ${saved}. It is deleted on ${del} unless you send it.`,
+    draftContinue: 'Continue the registration',
+    consentsTitle: 'My consents',
+    consentsLead: 'You can withdraw a consent whenever you like. It does not affect what was already done on the basis of the consent.',
+    consentsEmpty: 'You have no consents here.',
+    consentFor: 'Applies to', consentVersion: 'Version', consentGiven: 'Given', consentWithdrawn: 'Withdrawn',
+    consentWithdraw: 'Withdraw the consent',
+    consentTitle: 'Withdraw the consent?', consentYes: 'Yes, withdraw the consent',
+    chatTitle: 'Consent in the chat',
+    chatText: 'Did you consent in the chat to your details being passed to social services? The chat is anonymous, so that case is not shown here. You withdraw the consent with the case reference and the code you got in the chat.',
+    chatLink: 'Withdraw a consent from the chat',
+    contactTitle: 'My details',
+    contactLead: 'Change the e-mail address, phone number or address in your bookings and registrations. Fill in what you want to change; empty fields are not changed. Your name comes from your e-ID.',
+    contactProtected: 'You have protected personal details. So we do not show your details here and do not fill in anything for you. Only type what you want to change.',
+    ctEmail: 'E-mail address', ctPhone: 'Phone number',
+    ctPhoneHint: 'A booking needs a mobile number, for example 070-123 45 67.',
+    ctAddressLegend: 'Address', ctAddressHint: 'Fill in street address, postcode and town, or leave all three empty.',
+    ctAddress: 'Street address', ctPostal: 'Postcode', ctCity: 'Town', ctSave: 'Save the changes',
+    ctSaving: 'Saving …', ctNothing: 'Fill in the detail or details you want to change.',
+    downloadTitle: 'Download your details',
+    downloadLead: 'You have the right to know what is kept about you and to get it in a machine-readable format.',
+    extractLink: 'Register extract – read and print', exportLink: 'Download all details (JSON file)',
+    eraseTitle: 'Erase my details',
+    eraseLead: 'What may be erased now is erased at once: registrations that are not being assessed, and started registrations. What must be kept for a while, such as a booking, stays. You are told why and until when; then it is deleted automatically.',
+    eraseButton: 'Erase my details',
+    eraseConfirmTitle: 'Erase your details?',
+    eraseConfirmText: 'What may be erased is erased at once and cannot be restored. What must be kept stays, and you are told why and until when.',
+    eraseYes: 'Yes, erase',
+    eraseResultTitle: 'Result of the erasure', erasedTitle: 'Erased', keptTitle: 'Kept, and why',
+    erasedNone: 'Nothing could be erased now.', keptNone: 'Nothing is left.',
+    keptUntil: (d) => `Deleted on ${d} at the latest.`,
     listCount: (n) => (n === 1 ? 'You have 1 booking.' : `You have ${n} bookings.`),
     listEmpty: 'You have no bookings right now.', listFailed: 'Your bookings could not be fetched. Please try again.',
     bookNew: 'Book a new time', changeTitle: 'Cancelling and moving a time',
@@ -84,7 +177,7 @@ const DICT = {
 
 const t = translator(DICT);
 const DEFAULT_FEE = 200;
-const S = { me: null, bar: null, bookings: [], busy: false };
+const S = { me: null, bar: null, bookings: [], overview: null, busy: false };
 
 /** The fee of terms or a change: what applies now, else the configured fee. */
 const amountOf = (x) => Number(x.amount || x.amount_sek || x.fee_amount) || DEFAULT_FEE;
@@ -93,6 +186,7 @@ const path = (b, rest) => `/api/booking/mine/${encodeURIComponent(b.id)}/${rest}
 function showStep(name, { focus = true } = {}) {
   $('step-login').hidden = name !== 'login';
   $('step-list').hidden = name !== 'list';
+  if (name !== 'list') { $('more').hidden = true; $('toc').hidden = true; }
   if (focus) focusOn($(name + '-title'));
 }
 
@@ -100,10 +194,12 @@ function onLoggedOut() {
   S.me = null;
   S.bar = null;
   S.bookings = [];
+  S.overview = null;
   $('booking-list').replaceChildren();
   $('list-done').hidden = true;
   $('step-list').hidden = true;
   $('step-login').hidden = true;
+  clearMore();
   announce(t('loggedOutHidden'));
 }
 
@@ -121,7 +217,7 @@ async function enter({ focus = true } = {}) {
   S.me = m;
   if (!S.bar) S.bar = await showSessionBar(onLoggedOut);
   showStep('list', { focus });
-  await loadBookings();
+  await Promise.all([loadBookings(), loadOverview()]);
 }
 
 $('login-start').addEventListener('click', () => {
@@ -214,7 +310,7 @@ function closePanels() {
 /** The list again, with a message about what was done; the focus goes to the message. */
 async function changed(message) {
   closePanels();
-  await loadBookings();
+  await Promise.all([loadBookings(), loadOverview()]);
   $('list-done').textContent = message + ' ' + t('mailNote');
   $('list-done').hidden = false;
   focusOn($('list-done'));
@@ -418,7 +514,286 @@ async function showRebookTerms(b, slot, area, alert, next) {
   });
 }
 
+// ---- the confirm dialog ---------------------------------------------------------------------------
+
+/**
+ * Asks in the modal dialog #confirm-dialog; resolves true for the confirm button, false for
+ * "Avbryt", Escape or closing. The focus returns to the element that had it.
+ */
+function confirmDialog({ title, message, yes }) {
+  const dlg = $('confirm-dialog');
+  const yesBtn = $('confirm-yes');
+  const noBtn = $('confirm-no');
+  const opener = document.activeElement;
+  $('confirm-title').textContent = title;
+  $('confirm-text').textContent = message;
+  yesBtn.textContent = yes;
+  return new Promise((resolve) => {
+    let settled = false;
+    const finish = (answer) => {
+      if (settled) return;
+      settled = true;
+      yesBtn.removeEventListener('click', onYes);
+      noBtn.removeEventListener('click', onNo);
+      dlg.removeEventListener('cancel', onCancel);
+      dlg.removeEventListener('close', onClose);
+      if (dlg.open) dlg.close();
+      if (opener && document.contains(opener) && opener.focus) opener.focus();
+      resolve(answer);
+    };
+    const onYes = () => finish(true);
+    const onNo = () => finish(false);
+    const onCancel = (e) => { e.preventDefault(); finish(false); }; // Escape
+    // A close event of an earlier round may arrive late; only a closed dialog counts.
+    const onClose = () => { if (!dlg.open) finish(false); };
+    yesBtn.addEventListener('click', onYes);
+    noBtn.addEventListener('click', onNo);
+    dlg.addEventListener('cancel', onCancel);
+    dlg.addEventListener('close', onClose);
+    if (!dlg.open) dlg.showModal();
+    noBtn.focus();
+  });
+}
+
+// ---- the overview: registrations, consents, drafts, contact ------------------------------------
+
+function clearMore() {
+  $('more').hidden = true;
+  $('toc').hidden = true;
+  for (const id of ['reg-list', 'draft-list', 'consent-list', 'erased-list', 'kept-list']) $(id).replaceChildren();
+  for (const id of ['reg-done', 'consents-done', 'contact-done', 'erase-result', 'drafts', 'contact-protected']) $(id).hidden = true;
+  for (const id of ['reg-status', 'reg-alert', 'consents-alert', 'contact-alert', 'erase-alert']) $(id).textContent = '';
+  $('contact-form').reset();
+  clearFieldErrors($('contact-form'));
+  const dlg = $('confirm-dialog');
+  if (dlg.open) dlg.close();
+}
+
+/** Fetches GET /api/mina-sidor and shows the sections; a server without Mina sidor shows the bookings only. */
+async function loadOverview() {
+  $('reg-status').textContent = t('regLoading');
+  let r;
+  try {
+    r = await api('GET', '/api/mina-sidor');
+  } catch {
+    $('reg-status').textContent = t('network');
+    return;
+  }
+  if (r.status === 401) { await sessionEnded(); return; }
+  if (r.status === 404 || r.status === 405) { $('more').hidden = true; $('toc').hidden = true; return; }
+  $('more').hidden = false;
+  $('toc').hidden = false;
+  if (!r.ok || !r.data || !Array.isArray(r.data.sections)) { $('reg-status').textContent = errorText(r, t('regFailed')); return; }
+  S.overview = r.data;
+  renderRegistrations(r.data);
+  renderConsents(r.data);
+  renderDrafts(r.data);
+  fillContact(r.data);
+}
+
+function renderRegistrations(ov) {
+  const recs = ov.sections.filter((s) => s.module !== 'booking').flatMap((s) => (s.records || []).map((rec) => ({ ...rec, module: s.module })));
+  $('reg-status').textContent = recs.length ? t('regCount', recs.length) : '';
+  $('reg-empty').hidden = recs.length > 0;
+  $('reg-list').replaceChildren(...recs.map(regCard));
+}
+
+function regCard(rec) {
+  const badge = el('span', { class: 'badge badge-' + (rec.erasable ? 'confirmed' : 'awaiting_cosign'), text: rec.status_text || rec.status || '' });
+  // The heading and the badge already say what it is and its status.
+  const rows = (rec.fields || []).filter((f) => f.key !== 'status' && f.key !== 'registration').map((f) => [f.label, f.value]);
+  const facts = el('dl', { class: 'facts' },
+    el('div', { class: 'fact' }, el('dt', { text: t('dStatus') }), el('dd', {}, badge)),
+    ...rows.filter(([, v]) => v).map(([k, v]) => el('div', { class: 'fact' }, el('dt', { text: k }), el('dd', { text: v }))));
+  const parts = [el('h3', { id: `r-${rec.id}-h`, tabindex: '-1' }, rec.summary, ' ', el('span', { class: 'record-id', text: `(${rec.id})` })), facts];
+  if (rec.erasable) {
+    const btn = el('button', { type: 'button', class: 'btn btn-withdraw' }, t('withdraw'), el('span', { class: 'sr-only', text: ' ' + rec.id }));
+    btn.addEventListener('click', () => withdrawRegistration(rec, btn));
+    parts.push(el('div', { class: 'actions' }, btn));
+  } else if (rec.keep_reason) {
+    parts.push(el('p', { class: 'keep-reason' }, el('strong', { text: t('keepLabel') + ' ' }), rec.keep_reason));
+  }
+  return el('li', { class: 'booking-card reg-card', 'data-record': rec.id, 'data-module': rec.module }, ...parts);
+}
+
+async function withdrawRegistration(rec, btn) {
+  if (S.busy) return;
+  const ok = await confirmDialog({ title: t('withdrawTitle'), message: t('withdrawText', `${rec.summary} (${rec.id})`), yes: t('withdrawYes') });
+  if (!ok) return;
+  S.busy = true;
+  btn.disabled = true;
+  $('reg-alert').textContent = '';
+  let r;
+  try {
+    r = await api('POST', `/api/mina-sidor/registrations/${encodeURIComponent(rec.id)}/withdraw`, {});
+  } catch {
+    r = null;
+  }
+  S.busy = false;
+  btn.disabled = false;
+  if (!r) { $('reg-alert').textContent = t('network'); return; }
+  if (r.status === 401) { await sessionEnded(); return; }
+  if (!r.ok) { $('reg-alert').textContent = errorText(r, t('failed')); return; }
+  await loadOverview();
+  $('reg-done').textContent = text(r.data.message);
+  $('reg-done').hidden = false;
+  focusOn($('reg-done'));
+}
+
+function renderDrafts(ov) {
+  const drafts = Array.isArray(ov.drafts) ? ov.drafts : [];
+  $('drafts').hidden = drafts.length === 0;
+  $('draft-list').replaceChildren(...drafts.map((d) => el('li', { 'data-draft': d.kind },
+    t('draftLine', d.title || d.kind, fmtDateTime(d.saved_at), fmtDate(d.delete_after)), ' ',
+    el('a', { href: langHref(d.link || '/familjehem/'), text: t('draftContinue') }))));
+}
+
+function renderConsents(ov) {
+  const list = Array.isArray(ov.consents) ? ov.consents : [];
+  $('consents-empty').hidden = list.length > 0;
+  $('consent-list').replaceChildren(...list.map(consentCard));
+}
+
+function consentCard(c) {
+  const rows = [
+    [t('consentFor'), `${c.summary || ''} (${c.record || c.id})`],
+    [t('consentVersion'), c.version || ''],
+    [t('consentGiven'), c.given ? fmtDateTime(c.given) : ''],
+    [t('consentWithdrawn'), c.withdrawn ? fmtDateTime(c.withdrawn) : ''],
+  ];
+  const parts = [el('h3', { text: c.what || '' }),
+    el('dl', { class: 'facts' }, ...rows.filter(([, v]) => v).map(([k, v]) => el('div', { class: 'fact' }, el('dt', { text: k }), el('dd', { text: v })))),
+    el('p', { class: 'effect', text: c.effect || '' })];
+  if (c.can_withdraw) {
+    const btn = el('button', { type: 'button', class: 'btn btn-withdraw-consent' }, t('consentWithdraw'), el('span', { class: 'sr-only', text: ' ' + (c.record || c.id) }));
+    btn.addEventListener('click', () => withdrawConsent(c, btn));
+    parts.push(el('div', { class: 'actions' }, btn));
+  }
+  return el('li', { class: 'booking-card consent-card', 'data-consent': c.id }, ...parts);
+}
+
+async function withdrawConsent(c, btn) {
+  if (S.busy) return;
+  const ok = await confirmDialog({ title: t('consentTitle'), message: c.effect || '', yes: t('consentYes') });
+  if (!ok) return;
+  S.busy = true;
+  btn.disabled = true;
+  $('consents-alert').textContent = '';
+  let r;
+  try {
+    r = await api('POST', `/api/mina-sidor/consents/${encodeURIComponent(c.id)}/withdraw`, {});
+  } catch {
+    r = null;
+  }
+  S.busy = false;
+  btn.disabled = false;
+  if (!r) { $('consents-alert').textContent = t('network'); return; }
+  if (r.status === 401) { await sessionEnded(); return; }
+  if (!r.ok) { $('consents-alert').textContent = errorText(r, t('failed')); return; }
+  await loadOverview();
+  $('consents-done').textContent = text(r.data.message);
+  $('consents-done').hidden = false;
+  focusOn($('consents-done'));
+}
+
+// ---- contact correction ----------------------------------------------------------------------------
+
+/** The form's fields by the server's field names. */
+const CONTACT_FIELDS = { email: 'ct-email', phone: 'ct-phone', address: 'ct-address', postal_code: 'ct-postal', city: 'ct-city' };
+
+/** Pre-fills the form with the details the person gave in a booking; never for protected identity. */
+function fillContact(ov) {
+  const person = ov.person || {};
+  const prot = !!person.protected || !!(S.me && S.me.protected);
+  $('contact-protected').hidden = !prot;
+  const c = prot ? null : person.contact;
+  for (const [name, id] of Object.entries(CONTACT_FIELDS)) $(id).value = c && c[name] ? c[name] : '';
+}
+
+$('contact-form').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  if (S.busy) return;
+  const form = $('contact-form');
+  clearFieldErrors(form);
+  $('contact-alert').textContent = '';
+  $('contact-done').hidden = true;
+  const body = {};
+  for (const [name, id] of Object.entries(CONTACT_FIELDS)) body[name] = $(id).value.trim();
+  S.busy = true;
+  $('contact-submit').disabled = true;
+  let r;
+  try {
+    r = await api('PUT', '/api/mina-sidor/contact', body);
+  } catch {
+    r = null;
+  }
+  S.busy = false;
+  $('contact-submit').disabled = false;
+  if (!r) { $('contact-alert').textContent = t('network'); return; }
+  if (r.status === 401) { await sessionEnded(); return; }
+  if (r.status === 422 && r.data && r.data.fields) {
+    let first = null;
+    for (const [name, message] of Object.entries(r.data.fields)) {
+      const id = CONTACT_FIELDS[name];
+      if (!id) continue;
+      setFieldError(id, text(message));
+      if (!first) first = id;
+    }
+    $('contact-alert').textContent = errorText(r, t('failed'));
+    if (first) $(first).focus();
+    return;
+  }
+  if (!r.ok) {
+    $('contact-alert').textContent = errorText(r, t('failed'));
+    $('ct-email').focus();
+    return;
+  }
+  await Promise.all([loadBookings(), loadOverview()]);
+  $('contact-done').textContent = text(r.data.message);
+  $('contact-done').hidden = false;
+  focusOn($('contact-done'));
+});
+
+// ---- erasure --------------------------------------------------------------------------------------
+
+$('erase-start').addEventListener('click', async () => {
+  if (S.busy) return;
+  const ok = await confirmDialog({ title: t('eraseConfirmTitle'), message: t('eraseConfirmText'), yes: t('eraseYes') });
+  if (!ok) return;
+  S.busy = true;
+  $('erase-start').disabled = true;
+  $('erase-alert').textContent = '';
+  let r;
+  try {
+    r = await api('POST', '/api/mina-sidor/erase', {});
+  } catch {
+    r = null;
+  }
+  S.busy = false;
+  $('erase-start').disabled = false;
+  if (!r) { $('erase-alert').textContent = t('network'); return; }
+  if (r.status === 401) { await sessionEnded(); return; }
+  if (!r.ok) { $('erase-alert').textContent = errorText(r, t('failed')); return; }
+  const d = r.data || {};
+  const erased = Array.isArray(d.erased_items) ? d.erased_items : (d.erased || []).map((id) => ({ id, summary: id }));
+  const kept = Array.isArray(d.kept) ? d.kept : [];
+  $('erase-message').textContent = text(d.message);
+  $('erased-list').replaceChildren(...(erased.length
+    ? erased.map((x) => el('li', { 'data-erased': x.id }, x.summary && x.summary !== x.id && !String(x.id).startsWith('draft:') ? `${x.summary} (${x.id})` : x.summary || x.id))
+    : [el('li', { text: t('erasedNone') })]));
+  $('kept-list').replaceChildren(...(kept.length
+    ? kept.map((k) => el('li', { 'data-kept': k.id },
+      el('strong', { text: `${k.summary || ''} (${k.id})` }), el('br'),
+      k.reason || '', k.until ? ' ' + t('keptUntil', fmtDate(k.until)) : ''))
+    : [el('li', { text: t('keptNone') })]));
+  $('erase-result').hidden = false;
+  await Promise.all([loadBookings(), loadOverview()]);
+  focusOn($('erase-result-title'));
+});
+
 // ---- start ------------------------------------------------------------------------------------
 
 applyLang(t);
+// The server-rendered extract and the export answer in the page language, whatever the browser's.
+for (const id of ['extract-link', 'export-link']) $(id).href = withLang($(id).getAttribute('href'));
 enter({ focus: false });
