@@ -11,12 +11,16 @@ build:
 	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/parentline
 
 ## run: start the whole service on 127.0.0.1:8080 with data in ./data (chat open around the clock, demo statistics,
-##      a development intake key pair in ./data/dev-intake)
+##      a development intake key pair in ./data/dev-intake, and one development reader key pair in
+##      ./data/dev-readers for every municipality's foster-care staff and every district's coordinator)
 run: build
 	./$(BIN) stats seed-demo --data ./data --if-empty
 	@ls data/dev-intake/*.pub.pem >/dev/null 2>&1 || ./$(BIN) keys new --out ./data/dev-intake
+	@ls data/dev-readers/*.pub.pem >/dev/null 2>&1 || ./$(BIN) keys new --out ./data/dev-readers
 	./$(BIN) serve --addr 127.0.0.1:8080 --data ./data --hours always --log-format pretty \
-		--intake-key "$$(ls data/dev-intake/*.pub.pem | head -n 1)"
+		--intake-key "$$(ls data/dev-intake/*.pub.pem | head -n 1)" \
+		--reader-key "foster:*=$$(ls data/dev-readers/*.pub.pem | head -n 1)" \
+		--reader-key "coordinator:*=$$(ls data/dev-readers/*.pub.pem | head -n 1)"
 
 ## test: vet and every test (browser tests in headless Chromium included), with the race detector
 test: axe tools

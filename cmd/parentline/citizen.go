@@ -9,13 +9,18 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"parentline/booking"
 	"parentline/eid"
 	"parentline/eid/bankid"
 	"parentline/eid/testid"
+	"parentline/foster"
+	"parentline/interest"
 	"parentline/mail"
+	"parentline/mypages"
+	"parentline/programme"
 	"parentline/staff"
 )
 
@@ -67,6 +72,49 @@ func (s *Server) buildCitizen(mux *http.ServeMux, mailer mail.Mailer) error {
 			return sess.Username
 		},
 	})
+	return s.buildInterest(mux, sessions, mailer)
+}
+
+// buildInterest builds the interest registrations (foster homes and the
+// parenting programmes), sealed per municipality or district to the keys
+// --reader-key names, and Mina sidor over everything a citizen has here.
+func (s *Server) buildInterest(mux *http.ServeMux, sessions *eid.Sessions, mailer mail.Mailer) error {
+	fu, pu, err := loadUnits(s.cfg.UnitsFile, foster.Units(), programme.Units())
+	if err != nil {
+		return err
+	}
+	if err := assignReaderKeys(s.cfg.ReaderKeys, map[string][]interest.Unit{"foster": fu, "coordinator": pu}); err != nil {
+		return err
+	}
+	for kind, units := range map[string][]interest.Unit{"foster": fu, "programme": pu} {
+		if !slices.ContainsFunc(units, func(u interest.Unit) bool { return len(u.Keys) > 0 }) {
+			s.log.Warn().Str("kind", kind).Msg("no unit has a reader key (--reader-key), so this form takes no registrations")
+		}
+	}
+	key, err := loadOrCreateKey(filepath.Join(s.cfg.Data, "interest.key"))
+	if err != nil {
+		return fmt.Errorf("interest: %w", err)
+	}
+	s.interest, err = interest.Open(s.db, interest.Options{Secret: key, BaseURL: s.cfg.PublicURL, Log: s.log, Mailer: mailer},
+		foster.New(fu), programme.New(pu))
+	if err != nil {
+		return fmt.Errorf("interest: %w", err)
+	}
+	s.interest.Routes(mux, interest.HTTPOptions{
+		Sessions: sessions, Log: s.log,
+		Staff: s.auth.Require(),
+		StaffRoles: func(r *http.Request) (string, []string) {
+			sess, _ := staff.FromContext(r.Context())
+			roles := make([]string, len(sess.Roles))
+			for i, role := range sess.Roles {
+				roles[i] = string(role)
+			}
+			return sess.Username, roles
+		},
+	})
+	mypages.New(mypages.Options{
+		Bookings: s.booking, Registrations: s.interest, Sessions: sessions, Log: s.log,
+	}).Routes(mux)
 	return nil
 }
 

@@ -65,6 +65,10 @@ type Config struct {
 	PublicURL   string // where citizens reach the service; links in mails start with it
 	CitizenIdle time.Duration
 
+	// Interest registrations (foster homes, parenting programmes).
+	ReaderKeys []string // "ROLE=FILE": a reader's public key for the unit of a scoped role, e.g. foster:2380=…pub.pem or foster:*=…
+	UnitsFile  string   // JSON file replacing the built-in municipalities and districts
+
 	LogFormat string
 	LogLevel  string
 }
@@ -121,6 +125,20 @@ func parseServeFlags(args []string, getenv func(string) string) (Config, error) 
 		}
 		return nil
 	})
+	fs.Func("reader-key", "ROLE=FILE: public key file of a reader of interest registrations for the unit of a scoped role, e.g. foster:2380=reader.pub.pem, or foster:* for every municipality (repeatable; env: comma-separated)", func(v string) error {
+		for _, f := range strings.Split(v, ",") {
+			if f = strings.TrimSpace(f); f == "" {
+				continue
+			}
+			role, file, ok := strings.Cut(f, "=")
+			if !ok || !strings.Contains(role, ":") || file == "" {
+				return fmt.Errorf("--reader-key %q: want ROLE=FILE, e.g. foster:2380=reader.pub.pem", f)
+			}
+			cfg.ReaderKeys = append(cfg.ReaderKeys, f)
+		}
+		return nil
+	})
+	fs.StringVar(&cfg.UnitsFile, "units", "", `JSON file {"foster":[{"code","name"}],"programme":[...]} replacing the built-in municipalities (foster) and city districts (parenting programmes)`)
 	fs.StringVar(&cfg.SocialServices, "social-services", "Socialtjänstens mottagning", "the social-services unit escalated cases go to")
 	fs.StringVar(&cfg.SocialPhone, "social-services-phone", "", "phone number of that unit")
 	fs.StringVar(&cfg.Socialjour, "socialjour", "", "the local social-services emergency line (socialjour)")

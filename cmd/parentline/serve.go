@@ -88,9 +88,11 @@ Parentline is running.
   Book family counselling:         %s/boka/
   Mina sidor (citizens):           %s/mina-sidor/
   Booking staff:                   %s/bokning/
+  Foster-home interest:            %s/familjehem/   (staff: %s/familjehem/personal/)
+  Parenting programmes ABC, Komet: %s/foraldrastod/ (coordinators: %s/foraldrastod/samordnare/)
   Metrics:                         %s
   Opening hours:                   %s (Europe/Stockholm)
-`, base, base, base, base, base, metrics, cfg.Hours.String())
+`, base, base, base, base, base, base, base, base, base, metrics, cfg.Hours.String())
 	if cfg.EID == "test" {
 		fmt.Fprintf(w, `Citizen e-ID is the built-in TEST provider: act as the phone at %s/eid/test/
 `, base)
@@ -102,5 +104,7 @@ Parentline is running.
 	fmt.Fprintf(w, `No account yet? Stop the server (Ctrl-C), create one (the password is the first line of stdin),
 and start it again:
   echo 'a-long-password' | bin/parentline user add --data %s --username anna --name Anna --role counselor,supervisor,admin,booking
+Foster-care staff hold foster:<municipality code> (e.g. foster:2380), coordinators coordinator:<district>
+(e.g. coordinator:kungsholmen); they open registrations with the reader key file (make run: data/dev-readers/*.jwk).
 `, cfg.Data)
 }

@@ -10,6 +10,7 @@ import (
 	"net/http/pprof"
 	"os"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -29,6 +30,7 @@ import (
 	"parentline/consent"
 	"parentline/durable"
 	"parentline/eid"
+	"parentline/interest"
 	"parentline/staff"
 	"parentline/static"
 	"parentline/stats"
@@ -42,25 +44,26 @@ import (
 // (the one that owns the bbolt file) or a chat node (no bbolt file; the
 // stateful routes are passed to the store node). docs/scaling.md.
 type Server struct {
-	cfg     Config
-	log     zerolog.Logger
-	db      *bolt.DB // nil on a chat node
-	reg     *prometheus.Registry
-	tallies *stats.Tallies   // the bbolt tally writer; nil on a chat node
-	topics  *stats.Topics    // nil on a chat node
-	concern *consent.Service // nil on a chat node
-	chat    chatService
-	chatEnd bool         // chat.Shutdown was called
-	users   *staff.Store // the accounts; nil on a chat node
-	auth    *staff.Auth
-	handler http.Handler
-	metrics http.Handler
-	ready   atomic.Bool
-	redis   *redis.Client    // nil on a node of its own
-	box     *internalBox     // seals what nodes hand each other; with redis
-	applier *durable.Applier // applies what chat nodes send; on the store node of a cluster
-	eid     *eid.Service     // citizen e-ID; nil on a chat node
-	booking *booking.Store   // nil on a chat node
+	cfg      Config
+	log      zerolog.Logger
+	db       *bolt.DB // nil on a chat node
+	reg      *prometheus.Registry
+	tallies  *stats.Tallies   // the bbolt tally writer; nil on a chat node
+	topics   *stats.Topics    // nil on a chat node
+	concern  *consent.Service // nil on a chat node
+	chat     chatService
+	chatEnd  bool         // chat.Shutdown was called
+	users    *staff.Store // the accounts; nil on a chat node
+	auth     *staff.Auth
+	handler  http.Handler
+	metrics  http.Handler
+	ready    atomic.Bool
+	redis    *redis.Client    // nil on a node of its own
+	box      *internalBox     // seals what nodes hand each other; with redis
+	applier  *durable.Applier // applies what chat nodes send; on the store node of a cluster
+	eid      *eid.Service     // citizen e-ID; nil on a chat node
+	booking  *booking.Store   // nil on a chat node
+	interest *interest.Store  // interest registrations; nil on a chat node
 
 	// Chat node only.
 	remote *durable.Tallies // tallies sent to the store node over pl:durable
@@ -313,7 +316,8 @@ func (s *Server) buildChatNode(mux *http.ServeMux, sessions staff.SessionBackend
 		mux.Handle(method+" /api/", s.proxy)
 	}
 	mux.Handle("GET /dev/", s.proxy)
-	mux.Handle("GET /eid/test/", s.proxy) // the test e-ID's device page, when the store node uses it
+	mux.Handle("GET /mina-sidor/registerutdrag", s.proxy) // the register extract is made by the store node
+	mux.Handle("GET /eid/test/", s.proxy)                 // the test e-ID's device page, when the store node uses it
 	mux.Handle("POST /eid/test/", s.proxy)
 	return nil
 }
@@ -416,7 +420,10 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	jobsDone := make(chan struct{})
 	if s.booking != nil {
-		go func() { s.booking.Run(sweepCtx); close(jobsDone) }()
+		var jobs sync.WaitGroup
+		jobs.Go(func() { s.booking.Run(sweepCtx) })
+		jobs.Go(func() { s.interest.Run(sweepCtx) })
+		go func() { jobs.Wait(); close(jobsDone) }()
 	} else {
 		close(jobsDone)
 	}
