@@ -141,7 +141,8 @@ func New(units []interest.Unit) interest.Form {
 		Validate: func(answers json.RawMessage, c interest.Citizen) (interest.Checked, field.Errors) {
 			return Validate(us, answers, c.Protected)
 		},
-		Draft: Draft,
+		Draft:   Draft,
+		ForUnit: ForUnit,
 		Mail: func(c interest.Checked, ids []string, link, lang string) (string, string) {
 			return mailText(us, c, ids, link, lang)
 		},

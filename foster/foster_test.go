@@ -419,3 +419,28 @@ func TestProtectedIdentityChoosesContactDetails(t *testing.T) {
 		t.Errorf("a given e-mail is still checked: %v", errs.In("sv"))
 	}
 }
+
+// TestForUnit: each municipality's copy names that municipality alone.
+func TestForUnit(t *testing.T) {
+	c, errs := New(testUnits(t)).Validate(json.RawMessage(valid), citizen)
+	if errs != nil {
+		t.Fatal(errs.In("en"))
+	}
+	one, err := ForUnit(c.Answers, "2380")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := strings.Replace(canonical, `"municipalities":["2309","2380"]`, `"municipalities":["2380"]`, 1)
+	if string(one) != want {
+		t.Fatalf("Östersund's copy\n%s\nwant\n%s", one, want)
+	}
+}
+
+// TestProtectedIdentity_BlankIsNotAWayToReach: spaces are not a phone number.
+func TestProtectedIdentity_BlankIsNotAWayToReach(t *testing.T) {
+	protected := interest.Citizen{PersonalNumber: pn, Name: "Anna Berg", Protected: true}
+	blank := edit(t, "contact", map[string]string{"given_name": "Anna", "surname": "Berg", "phone": "   ", "email": " "})
+	if _, errs := New(testUnits(t)).Validate(blank, protected); errs["contact.phone"] != field.NoWayToReach {
+		t.Errorf("blank phone and e-mail: %v", errs.In("sv"))
+	}
+}

@@ -2,6 +2,7 @@ package foster
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 
 	"parentline/interest"
@@ -197,4 +198,16 @@ func checkUnits(e field.Errors, path string, v []string, units []interest.Unit) 
 		}
 	}
 	return out
+}
+
+// ForUnit is one municipality's copy of canonical answers: its
+// "municipalities" names that municipality alone, so that it does not learn
+// where else the applicant registered.
+func ForUnit(answers json.RawMessage, unit string) (json.RawMessage, error) {
+	var a Answers
+	if err := json.Unmarshal(answers, &a); err != nil {
+		return nil, fmt.Errorf("foster: the canonical answers do not decode: %w", err)
+	}
+	a.Municipalities = []string{unit}
+	return json.Marshal(a)
 }

@@ -81,6 +81,10 @@ type Form struct {
 	// Draft returns what of the answers may be kept in a draft, which must
 	// leave out anything sensitive (health); nil: the form keeps no drafts.
 	Draft func(answers json.RawMessage) (json.RawMessage, error)
+	// ForUnit returns what one unit's sealed copy of the answers holds, so
+	// that a unit does not learn which other units the citizen chose; nil:
+	// every unit's copy holds the whole answers.
+	ForUnit func(answers json.RawMessage, unit string) (json.RawMessage, error)
 	// Mail is the confirmation mail's subject and body for a submission
 	// with these record ids, in lang; link is where to log in and follow it.
 	Mail func(c Checked, ids []string, link, lang string) (subject, body string)

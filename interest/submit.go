@@ -150,7 +150,13 @@ func (s *Store) Submit(kind string, c Citizen, answers json.RawMessage, consente
 			if err != nil {
 				return err
 			}
-			env, err := sealRegistration(fi, unit, id, c, ans, t.now)
+			copyFor := ans
+			if fi.ForUnit != nil {
+				if copyFor, err = fi.ForUnit(ans, code); err != nil {
+					return fmt.Errorf("interest: form %s: the copy for unit %s: %w", kind, code, err)
+				}
+			}
+			env, err := sealRegistration(fi, unit, id, c, copyFor, t.now)
 			if err != nil {
 				return err
 			}

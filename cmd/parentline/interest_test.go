@@ -15,12 +15,13 @@ import (
 	"parentline/consent"
 )
 
-// fosterAnswers is a complete foster-home registration for municipality
-// code, with distinctive strings a scan of the disk can look for.
-func fosterAnswers(code string) map[string]any {
+// fosterAnswers is a complete foster-home registration for the
+// municipalities codes, with distinctive strings a scan of the disk can
+// look for.
+func fosterAnswers(codes ...string) map[string]any {
 	return map[string]any{
 		"assignments":    []string{"familjehem", "jourhem"},
-		"municipalities": []string{code},
+		"municipalities": codes,
 		"contact": map[string]string{"given_name": "Fjodora", "surname": "Hemlighetsdotter", "address": "Gömdagatan 17",
 			"postal_code": "831 30", "city": "Östersund", "phone": "070-555 01 23", "email": "fjodora@hemlig.example"},
 		"household": map[string]any{"adults": 2, "children": 1, "children_ages": "9", "housing": "villa", "rooms": 5,
@@ -89,11 +90,19 @@ func TestInterest_SealedToTheMunicipalityAlone(t *testing.T) {
 	if !open["2380"] || !open["2309"] || open["2361"] {
 		t.Fatalf("open units %v: want Östersund and Krokom open, Härjedalen (no reader key) not", open)
 	}
-	status, body := anna.do("POST", "/api/interest/foster", map[string]any{"answers": fosterAnswers("2380"), "consent": true})
+	status, body := anna.do("POST", "/api/interest/foster", map[string]any{"answers": fosterAnswers("2380", "2309"), "consent": true})
 	if status != http.StatusCreated {
 		t.Fatalf("submit: %d %v", status, body)
 	}
-	id := body["records"].([]any)[0].(map[string]any)["id"].(string)
+	ids := map[string]string{}
+	for _, r := range body["records"].([]any) {
+		r := r.(map[string]any)
+		ids[r["unit"].(string)] = r["id"].(string)
+	}
+	id := ids["2380"]
+	if len(ids) != 2 || id == "" {
+		t.Fatalf("records %v: want one for Östersund and one for Krokom", body["records"])
+	}
 
 	// Registering again with the same municipality is refused.
 	if status, body := anna.do("POST", "/api/interest/foster", map[string]any{"answers": fosterAnswers("2380"), "consent": true}); status != http.StatusConflict {
@@ -124,6 +133,9 @@ func TestInterest_SealedToTheMunicipalityAlone(t *testing.T) {
 		if !bytes.Contains(plain, []byte(want)) {
 			t.Errorf("the opened record lacks %q", want)
 		}
+	}
+	if bytes.Contains(plain, []byte("2309")) || bytes.Contains(plain, []byte("Krokom")) {
+		t.Error("Östersund's copy tells that the applicant also registered with Krokom")
 	}
 
 	// Krokom's staff: neither the list nor the record, nor a forged id.

@@ -47,7 +47,7 @@ func CheckContactFor(e Errors, path string, c Contact, protected bool) Contact {
 	}
 	opt := func(s Spec) Spec { s.Optional = true; return s }
 	out := checkContact(e, path, c, GivenName, Surname, opt(Address), opt(Postcode), opt(City), opt(PhoneNumber), opt(EmailAddr))
-	if c.Phone == "" && c.Email == "" {
+	if out.Phone == "" && out.Email == "" {
 		phone := "phone"
 		if path != "" {
 			phone = path + ".phone"
