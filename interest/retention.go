@@ -3,7 +3,6 @@ package interest
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"time"
@@ -11,6 +10,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"parentline/audit"
+	"parentline/internal/scrub"
 )
 
 // Purge deletes, in one transaction, what retention allows no longer:
@@ -150,73 +150,10 @@ func (t *txn) deleteOrphanIndex() (int, error) {
 	return len(dead), nil
 }
 
-// Scrubbing: each round fills up to scrubBatch free pages with filler (two
-// values per page, so bbolt writes each as a page of its own from a zeroed
-// buffer); the filler is deleted at the end.
-const (
-	scrubBatch     = 8192
-	maxScrubRounds = 64
-)
-
-// scrubFreePages overwrites the file's free pages with filler through
-// ordinary write transactions, and returns how many pages it filled.
+// scrubFreePages overwrites the file's free pages (internal/scrub), so that
+// what a purge deleted is gone from the file too.
 func (s *Store) scrubFreePages() (int, error) {
-	s.scrubMu.Lock()
-	defer s.scrubMu.Unlock()
-	pageSize := s.db.Info().PageSize
-	// Leaf page header 16 bytes, element header 16, key 8: two values of
-	// this size fill one page, three do not fit.
-	filler := make([]byte, max(pageSize/2-64, 64))
-	total := 0
-	for range maxScrubRounds {
-		var free, filled int
-		err := s.db.Update(func(tx *bolt.Tx) error {
-			free, filled = 0, 0
-			pages := int(tx.Size() / int64(pageSize))
-			for id := 2; id < pages; id++ {
-				info, err := tx.Page(id)
-				if err != nil {
-					return err
-				}
-				if info != nil && info.Type == "free" {
-					free++
-				}
-			}
-			if free == 0 {
-				return nil
-			}
-			b, err := tx.CreateBucketIfNotExists(bucketScrub)
-			if err != nil {
-				return err
-			}
-			b.FillPercent = 1.0
-			filled = min(free, scrubBatch)
-			for range 2 * filled {
-				seq, err := b.NextSequence()
-				if err != nil {
-					return err
-				}
-				if err := b.Put(binary.BigEndian.AppendUint64(nil, seq), filler); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			return total, err
-		}
-		total += filled
-		if free <= filled {
-			break
-		}
-	}
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		if tx.Bucket(bucketScrub) == nil {
-			return nil
-		}
-		return tx.DeleteBucket(bucketScrub)
-	})
-	return total, err
+	return scrub.FreePages(s.db, bucketScrub)
 }
 
 // Run runs the jobs until ctx is done: Purge every PurgeEvery (a day) and,

@@ -77,7 +77,6 @@ type Store struct {
 	drafts *sealbox.Box
 
 	deliverMu sync.Mutex    // one DeliverMail at a time
-	scrubMu   sync.Mutex    // one scrubFreePages at a time
 	wake      chan struct{} // a mail was queued
 
 	// ranJob, if set (by tests), is called after each job Run runs.
