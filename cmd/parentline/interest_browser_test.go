@@ -1,9 +1,11 @@
 package main
 
 import (
+	"encoding/json"
 	"net/http"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -407,4 +409,254 @@ func TestBrowser_FosterStaffForeignMunicipality(t *testing.T) {
 		" && !"+bt.Visible("#interest-view"))
 	berit.Axe("familjehem personal: denied")
 	berit.Screenshot("personal-denied")
+}
+
+// irCount is an expression: how many elements match sel.
+func irCount(sel string) string {
+	return "document.querySelectorAll(" + strconv.Quote(sel) + ").length"
+}
+
+// irCard is the selector of the card of record id in the list list
+// ("reg-list", "consent-list").
+func irCard(list, id string) string {
+	attr := "data-record"
+	if list == "consent-list" {
+		attr = "data-consent"
+	}
+	return "#" + list + " li[" + attr + "=\"" + id + "\"]"
+}
+
+// irSetValue sets the field with this id to value at once, as typing would.
+func irSetValue(tab *bt.Tab, id, value string) {
+	bt.Eval[bool](tab, "(() => { document.getElementById("+strconv.Quote(id)+").value = "+strconv.Quote(value)+"; return true; })()")
+}
+
+// TestBrowser_MinaSidorFollowsRegistrations: Mina sidor on the real server
+// follows the interest registrations. Anna registers foster-home interest
+// with Östersund and Krokom and for ABC in Kungsholmen (over HTTP; the forms
+// have browser tests of their own); Östersund's secretary sets hers under
+// assessment. On a phone Anna sees the three records, Östersund's kept with
+// the reason and Krokom's withdrawable, and the art. 9 consent; withdraws
+// Krokom's record and the programme consent (which erases that record)
+// through the confirm dialog; corrects her phone number (and is told by the
+// field when an e-mail address is invalid); reads the register extract and
+// downloads the export, which name Östersund's record alone; erases, and
+// is told that Östersund's record is kept and why. Östersund's secretary
+// then finds the sealed correction on the record. Every state passes axe and
+// fits the screen.
+func TestBrowser_MinaSidorFollowsRegistrations(t *testing.T) {
+	browser := bt.Start(t)
+	data := t.TempDir()
+	_, pub := readerKeyPair(t)
+	_, pubKrokom := readerKeyPair(t)
+	addUser(t, data, "fia", "Fia Familjehem", "foster:2380", staffPassword)
+	ts := startServer(t, data, "--reader-key", "foster:2380="+pub, "--reader-key", "foster:2309="+pubKrokom,
+		"--reader-key", "coordinator:kungsholmen="+pub)
+
+	// ---- Anna registers, over HTTP ----
+	api := newCitizen(t, ts.base)
+	api.login(pnAnna)
+	status, body := api.do("POST", "/api/interest/foster", map[string]any{"answers": fosterAnswers("2380", "2309"), "consent": true})
+	if status != http.StatusCreated {
+		t.Fatalf("foster submit: %d %v", status, body)
+	}
+	ids := map[string]string{}
+	for _, r := range body["records"].([]any) {
+		r := r.(map[string]any)
+		ids[r["unit"].(string)] = r["id"].(string)
+	}
+	ost, krokom := ids["2380"], ids["2309"]
+	if len(ids) != 2 || !recordID.MatchString(ost) || !recordID.MatchString(krokom) {
+		t.Fatalf("foster records %v: want one for Östersund and one for Krokom", body["records"])
+	}
+	status, body = api.do("POST", "/api/interest/programme", map[string]any{"consent": true, "answers": map[string]any{
+		"programme": "abc", "district": "kungsholmen", "gender": "woman", "children": 2,
+		"contact": map[string]string{"given_name": "Anna", "surname": "Testsson", "address": "Fleminggatan 1",
+			"postal_code": "112 26", "city": "Stockholm", "phone": "08-123 456 78", "email": "anna@exempel.se"},
+	}})
+	if status != http.StatusCreated {
+		t.Fatalf("programme submit: %d %v", status, body)
+	}
+	prog := body["records"].([]any)[0].(map[string]any)["id"].(string)
+	if !recordID.MatchString(prog) || prog[:3] != "FS-" {
+		t.Fatalf("programme record id %q", prog)
+	}
+
+	// ---- Östersund's secretary sets hers under assessment ----
+	fia := login(t, ts.base, "fia", staffPassword)
+	if status, out := postJSON(t, fia, ts.base+"/api/interest/foster/staff/records/"+ost+"/status", map[string]string{"status": "assessment"}); status != http.StatusOK {
+		t.Fatalf("set under assessment: %d %s", status, out)
+	}
+
+	// ---- Anna on Mina sidor, on a phone ----
+	phone := browser.Tab(t)
+	phone.Viewport(390, 844, true)
+	phone.Do("Mina sidor", chromedp.Navigate(ts.base+"/mina-sidor/"))
+	phone.WaitFor("the login step", bt.Visible("#step-login")+" && !"+bt.Visible("#more"))
+	bkNoSideScroll(t, phone, "logged out")
+	phone.Axe("mina sidor: logged out")
+	bkLoginCitizen(t, browser, phone, ts.base, pnAnna, "mina sidor")
+
+	ostCard, krokomCard, progCard := irCard("reg-list", ost), irCard("reg-list", krokom), irCard("reg-list", prog)
+	phone.WaitFor("the three registrations", bt.Visible("#step-list")+" && "+bt.Visible("#sec-registrations")+
+		" && "+irCount("#reg-list li.reg-card")+" === 3 && !"+bt.Visible("#reg-empty")+
+		" && "+bt.TextContains("#session", "Anna Testsson")+" && "+bt.TextContains("#reg-status", "Du har 3 intresseanmälningar."))
+	phone.WaitFor("Östersund's under assessment, kept with the reason", bt.TextContains(ostCard, "Östersund")+
+		" && "+bt.TextContains(ostCard+" .badge", "Under bedömning")+
+		" && "+bt.TextContains(ostCard+" .keep-reason", "Kommunen bedömer din anmälan")+
+		" && !document.querySelector("+strconv.Quote(ostCard+" .btn-withdraw")+")")
+	phone.WaitFor("Krokom's received, with a withdraw button", bt.TextContains(krokomCard, "Krokom")+
+		" && "+bt.TextContains(krokomCard+" .badge", "Inkommen")+" && "+bt.Visible(krokomCard+" .btn-withdraw")+
+		" && !document.querySelector("+strconv.Quote(krokomCard+" .keep-reason")+")")
+	phone.WaitFor("the ABC registration", bt.TextContains(progCard, "ABC")+" && "+bt.TextContains(progCard, "Kungsholmen")+
+		" && document.querySelector("+strconv.Quote(progCard)+").dataset.module === 'programme'"+
+		" && "+bt.Visible(progCard+" .btn-withdraw"))
+	phone.WaitFor("the consents, the art. 9 one among them", bt.Visible("#sec-consents")+" && !"+bt.Visible("#consents-empty")+
+		" && "+irCount("#consent-list li.consent-card")+" === 3"+
+		" && "+bt.TextContains(irCard("consent-list", ost), "art. 9")+" && "+bt.TextContains(irCard("consent-list", ost), "foster-art9-v1")+
+		" && "+bt.Visible(irCard("consent-list", prog)+" .btn-withdraw-consent")+" && "+bt.Visible("#chat-consent-link"))
+	if bt.Eval[bool](phone, bt.TextContains("#main", "Hemlighetsdotter")+" || "+bt.TextContains("#main", "Migrän")) {
+		t.Fatal("Mina sidor shows what was written in a sealed registration")
+	}
+	bkNoSideScroll(t, phone, "overview")
+	phone.Axe("mina sidor: three registrations")
+	phone.FullScreenshot("mina-sidor-registrations")
+
+	// Withdraw Krokom's record: the dialog first.
+	phone.Do("withdraw Krokom's record?", chromedp.Click(chromedp.CSS(krokomCard+" .btn-withdraw")))
+	phone.WaitFor("the confirm dialog", "document.getElementById('confirm-dialog').open && document.activeElement.id === 'confirm-no'"+
+		" && "+bt.TextContains("#confirm-text", krokom)+" && "+bt.TextContains("#confirm-yes", "Ja, ta bort anmälan"))
+	bkNoSideScroll(t, phone, "confirm dialog")
+	phone.Axe("mina sidor: withdraw dialog")
+	phone.Screenshot("mina-sidor-withdraw-dialog")
+	phone.Do("yes", chromedp.Click(chromedp.ID("confirm-yes")))
+	phone.WaitFor("Krokom's record gone", "!document.getElementById('confirm-dialog').open && "+bt.Visible("#reg-done")+
+		" && "+bt.TextContains("#reg-done", krokom)+" && "+irCount("#reg-list li.reg-card")+" === 2"+
+		" && !document.querySelector("+strconv.Quote(krokomCard)+") && !document.querySelector("+strconv.Quote(irCard("consent-list", krokom))+")"+
+		" && "+bkFocusIn("#reg-done"))
+	phone.Axe("mina sidor: record withdrawn")
+
+	// Withdraw the programme consent: the record is erased with it.
+	phone.Do("withdraw the programme consent?", chromedp.Click(chromedp.CSS(irCard("consent-list", prog)+" .btn-withdraw-consent")))
+	phone.WaitFor("the effect in the dialog", "document.getElementById('confirm-dialog').open && "+bt.TextContains("#confirm-text", "raderas anmälan "+prog+" direkt"))
+	phone.Axe("mina sidor: consent dialog")
+	phone.Do("yes", chromedp.Click(chromedp.ID("confirm-yes")))
+	phone.WaitFor("the programme record gone", bt.Visible("#consents-done")+" && "+bt.TextContains("#consents-done", prog+" är raderad")+
+		" && "+irCount("#reg-list li.reg-card")+" === 1 && !document.querySelector("+strconv.Quote(progCard)+")"+
+		" && "+irCount("#consent-list li.consent-card")+" === 1 && !!document.querySelector("+strconv.Quote(ostCard)+")")
+	bkNoSideScroll(t, phone, "consent withdrawn")
+	phone.Axe("mina sidor: consent withdrawn")
+	phone.FullScreenshot("mina-sidor-consent-withdrawn")
+
+	// Correct the phone number.
+	phone.WaitFor("the contact form, empty (no booking to take it from)", bt.Visible("#contact-form")+" && "+irValue("ct-phone", "")+" && "+irValue("ct-email", ""))
+	phone.Do("a new phone number", chromedp.SendKeys(chromedp.ID("ct-phone"), "070-999 88 77"), chromedp.Click(chromedp.ID("contact-submit")))
+	phone.WaitFor("saved", bt.Visible("#contact-done")+" && "+bt.TextContains("#contact-done", "Dina uppgifter är ändrade i 1 anmälan.")+
+		" && document.getElementById('contact-alert').textContent === '' && "+bkFocusIn("#contact-done"))
+	bkNoSideScroll(t, phone, "contact saved")
+	phone.Axe("mina sidor: contact saved")
+	phone.Screenshot("mina-sidor-contact-saved")
+	irSetValue(phone, "ct-email", "anna@exempel")
+	phone.Do("an invalid e-mail address", chromedp.Click(chromedp.ID("contact-submit")))
+	phone.WaitFor("the message by the field", bt.TextContains("#ct-email-error", "Skriv en e-postadress, till exempel namn@exempel.se.")+
+		" && document.getElementById('ct-email').getAttribute('aria-invalid') === 'true' && document.activeElement.id === 'ct-email'"+
+		" && "+bt.TextContains("#contact-alert", "Se markeringarna vid fälten")+" && !"+bt.Visible("#contact-done")+
+		" && document.getElementById('ct-phone-error').textContent === ''")
+	bkNoSideScroll(t, phone, "contact error")
+	phone.Axe("mina sidor: contact error")
+	phone.Screenshot("mina-sidor-contact-error")
+
+	// The export, with the page's login.
+	raw := bt.Eval[string](phone, "fetch(document.getElementById('export-link').getAttribute('href'))"+
+		".then(r => r.ok ? r.text() : 'status ' + r.status)")
+	var export struct {
+		Person struct {
+			Personnummer string `json:"personnummer"`
+		} `json:"person"`
+		Modules []struct {
+			Module  string `json:"module"`
+			Records []struct {
+				Registration struct {
+					ID string `json:"id"`
+				} `json:"registration"`
+				Envelope    json.RawMessage   `json:"envelope"`
+				Corrections []json.RawMessage `json:"corrections"`
+			} `json:"records"`
+		} `json:"modules"`
+	}
+	if err := json.Unmarshal([]byte(raw), &export); err != nil {
+		t.Fatalf("the export: %v: %.200s", err, raw)
+	}
+	regs := map[string][]string{}
+	for _, m := range export.Modules {
+		for _, r := range m.Records {
+			if r.Registration.ID == "" {
+				continue
+			}
+			regs[m.Module] = append(regs[m.Module], r.Registration.ID)
+			if r.Registration.ID == ost && (len(r.Envelope) < 10 || len(r.Corrections) != 1) {
+				t.Errorf("the export's Östersund record: envelope %d bytes, %d corrections; want the envelope and 1 correction", len(r.Envelope), len(r.Corrections))
+			}
+		}
+	}
+	if export.Person.Personnummer != pnAnna || len(regs["foster"]) != 1 || regs["foster"][0] != ost || len(regs["programme"]) != 0 ||
+		strings.Contains(raw, krokom) || strings.Contains(raw, prog) {
+		t.Fatalf("the export names %v (person %q); want Östersund's %s alone", regs, export.Person.Personnummer, ost)
+	}
+
+	// The register extract.
+	phone.Do("the register extract", chromedp.Click(chromedp.ID("extract-link")))
+	phone.WaitPath("/mina-sidor/registerutdrag")
+	rec := "document.getElementById(" + strconv.Quote("record-"+ost) + ")"
+	phone.WaitFor("the extract with Östersund's record and its retention", bt.TextContains("h1", "Registerutdrag")+
+		" && "+bt.TextContains(".person", "19030818-9802")+" && "+bt.TextContains(".person", "Anna Testsson")+
+		" && !!"+rec+" && "+rec+".textContent.includes('Under bedömning') && "+rec+".textContent.includes('Raderas senast')"+
+		" && "+rec+".textContent.includes('Kommunen bedömer din anmälan')"+
+		" && "+bt.TextContains("#module-foster", "Lagringstid")+" && "+bt.TextContains("#module-foster", "180 dagar efter att kommunen började bedöma den")+
+		" && "+bt.TextContains("#module-programme", "Det finns inga sådana uppgifter om dig."))
+	if bt.Eval[bool](phone, bt.TextContains("#main", krokom)+" || "+bt.TextContains("#main", prog)) {
+		t.Fatal("the register extract names a withdrawn record")
+	}
+	bkNoSideScroll(t, phone, "register extract")
+	phone.Axe("register extract")
+	phone.FullScreenshot("mina-sidor-extract")
+
+	// Erase.
+	phone.Do("back to Mina sidor", chromedp.Navigate(ts.base+"/mina-sidor/"))
+	phone.WaitFor("the overview again", irCount("#reg-list li.reg-card")+" === 1 && "+bt.Visible("#sec-erase"))
+	phone.Do("erase?", chromedp.Click(chromedp.ID("erase-start")))
+	phone.WaitFor("the confirm dialog", "document.getElementById('confirm-dialog').open && "+bt.TextContains("#confirm-yes", "Ja, radera"))
+	phone.Axe("mina sidor: erase dialog")
+	phone.Do("yes", chromedp.Click(chromedp.ID("confirm-yes")))
+	phone.WaitFor("Östersund's record kept with the reason, nothing else", bt.Visible("#erase-result")+
+		" && "+bt.TextContains("#erase-message", "Det fanns inget som kunde raderas nu.")+
+		" && "+irCount("#erased-list li")+" === 1 && "+irCount("#erased-list li[data-erased]")+" === 0"+
+		" && "+irCount("#kept-list li")+" === 1 && "+irCount("#kept-list li[data-kept=\""+ost+"\"]")+" === 1"+
+		" && "+bt.TextContains("#kept-list", "Kommunen bedömer din anmälan")+" && "+bt.TextContains("#kept-list", "Raderas senast")+
+		" && "+irCount("#reg-list li.reg-card")+" === 1 && "+irCount("#consent-list li.consent-card")+" === 1"+
+		" && "+bt.Visible("#list-empty")+" && !"+bt.Visible("#drafts")+" && "+bkFocusIn("#erase-result-title"))
+	bkNoSideScroll(t, phone, "erased")
+	phone.Axe("mina sidor: erased")
+	phone.FullScreenshot("mina-sidor-erased")
+	if n := bt.Eval[int](phone, "localStorage.length + sessionStorage.length"); n != 0 {
+		t.Errorf("%d entries in web storage", n)
+	}
+
+	// ---- Östersund's secretary: the sealed correction on the record ----
+	var opened struct {
+		ID               string            `json:"id"`
+		Status           string            `json:"status"`
+		ConsentWithdrawn bool              `json:"consent_withdrawn"`
+		Corrections      []json.RawMessage `json:"corrections"`
+	}
+	if status := getJSON(t, fia, ts.base+"/api/interest/foster/staff/records/"+ost, &opened); status != http.StatusOK {
+		t.Fatalf("open Östersund's record: %d", status)
+	}
+	if opened.ID != ost || opened.Status != "assessment" || opened.ConsentWithdrawn || len(opened.Corrections) != 1 {
+		t.Fatalf("Östersund's record: id %s, status %s, consent withdrawn %v, %d corrections; want %s under assessment with 1 correction",
+			opened.ID, opened.Status, opened.ConsentWithdrawn, len(opened.Corrections), ost)
+	}
+	if strings.Contains(string(opened.Corrections[0]), "999 88 77") {
+		t.Error("the correction is not sealed: the phone number is readable")
+	}
 }
