@@ -43,7 +43,7 @@ import (
 //go:embed booking/mina-sidor.css
 //go:embed booking/staff.html booking/staff-booking.js booking/staff-booking.css
 //go:embed interest/familjehem.html interest/familjehem.js interest/foraldrastod.html interest/foraldrastod.js
-//go:embed interest/personal.html interest/samordnare.html interest/staff.js
+//go:embed interest/staff.html interest/staff.js
 //go:embed interest/common.js interest/schema.js interest/interest.css
 var files embed.FS
 
@@ -101,9 +101,9 @@ var routes = []struct {
 	{"/bokning/staff-booking.js", "booking/staff-booking.js", false},
 	{"/bokning/staff-booking.css", "booking/staff-booking.css", false},
 	{"/familjehem/", "interest/familjehem.html", false},
-	{"/familjehem/personal/", "interest/personal.html", false},
+	{"/familjehem/personal/", "interest/staff.html", false},
 	{"/foraldrastod/", "interest/foraldrastod.html", false},
-	{"/foraldrastod/samordnare/", "interest/samordnare.html", false},
+	{"/foraldrastod/samordnare/", "interest/staff.html", false},
 	{"/interest/familjehem.js", "interest/familjehem.js", false},
 	{"/interest/foraldrastod.js", "interest/foraldrastod.js", false},
 	{"/interest/staff.js", "interest/staff.js", false},

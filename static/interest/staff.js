@@ -1,7 +1,7 @@
 // Parentline interest registrations, the staff view: a municipality's foster-care staff
 // (/familjehem/personal/, role foster:<municipality code>) or a district's programme
 // coordinator (/foraldrastod/samordnare/, role coordinator:<district>) — the page's
-// <body data-kind> says which. The list shows metadata only; "Öppna" fetches one
+// The page's path says which (/familjehem/personal/ or /foraldrastod/samordnare/). The list shows metadata only; "Öppna" fetches one
 // record (the server audits it) and decrypts it here in the browser with the reader's
 // own key file, like the intake view (/intake/): the registration with reference = the
 // record id, each contact correction with reference = id + "/correction/" + N.
@@ -18,7 +18,7 @@ import {
 } from '/staff.js';
 import { describe, SCHEMA } from '/interest/schema.js';
 
-const KIND = document.body.dataset.kind === 'programme' ? 'programme' : 'foster';
+const KIND = location.pathname.startsWith('/foraldrastod/') ? 'programme' : 'foster';
 const ROLE_PREFIX = KIND === 'foster' ? 'foster' : 'coordinator';
 const API = '/api/interest/' + KIND;
 const REFRESH_MS = 30000;
