@@ -34,6 +34,18 @@ func loginStatus(t *testing.T, base, username, password string) int {
 	return resp.StatusCode
 }
 
+// eventually reports whether ok becomes true within 10 s (polled every 20 ms).
+func eventually(ok func() bool) bool {
+	deadline := time.Now().Add(10 * time.Second)
+	for !ok() {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return true
+}
+
 // A node on its own (no --redis) goes through the whole life the harness
 // offers: accounts added before it starts, its log captured, paused and
 // resumed, restarted on the same address, stopped in order, killed; and
@@ -48,10 +60,10 @@ func TestNode_Lifecycle(t *testing.T) {
 	if !strings.HasPrefix(n.Base(), "http://127.0.0.1:") || strings.HasSuffix(n.Base(), ":0") {
 		t.Errorf("base URL %q", n.Base())
 	}
-	if !strings.Contains(n.Logs(), `"message":"parentline serving"`) {
-		t.Errorf("the node's log was not captured:\n%s", n.Logs())
-	}
-	if !strings.Contains(n.Stdout(), n.Base()) {
+	// The banner (standard output) and the log (standard error) are read
+	// by two goroutines, so either may lag the address the node was found at.
+	n.WaitLog(`"message":"parentline serving"`)
+	if !eventually(func() bool { return strings.Contains(n.Stdout(), n.Base()) }) {
 		t.Errorf("the banner was not captured:\n%s", n.Stdout())
 	}
 	if got := loginStatus(t, n.Base(), "anna", "correct horse battery"); got != http.StatusOK {
@@ -79,7 +91,7 @@ func TestNode_Lifecycle(t *testing.T) {
 	if got := loginStatus(t, n.Base(), "anna", "correct horse battery"); got != http.StatusOK {
 		t.Errorf("login after the restart: %d", got)
 	}
-	if strings.Count(n.Logs(), `"message":"parentline serving"`) != 2 {
+	if !eventually(func() bool { return strings.Count(n.Logs(), `"message":"parentline serving"`) == 2 }) {
 		t.Errorf("the log does not hold both starts:\n%s", n.Logs())
 	}
 
@@ -119,9 +131,7 @@ func TestNode_StoreAndChatNode(t *testing.T) {
 	if !build.hasRole {
 		t.Log("this parentline has no serve --role: the chat node ran as a second store node")
 	}
-	if !strings.Contains(chat.Logs(), "parentline serving") {
-		t.Errorf("chat node log:\n%s", chat.Logs())
-	}
+	chat.WaitLog("parentline serving")
 	pid, base := chat.PID(), chat.Base()
 	chat.Kill()
 	if Alive(pid) || chat.Running() {
