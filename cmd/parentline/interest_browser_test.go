@@ -346,6 +346,23 @@ func TestBrowser_ProgrammeInterestPhone(t *testing.T) {
 	phone.Axe("foraldrastod phone: receipt")
 	phone.FullScreenshot("foraldrastod-receipt")
 
+	// Back to the form: the note "already registered here" follows the
+	// programme, since registration is once per district and programme.
+	phone.Do("the form again", chromedp.Navigate(ts.base+"/foraldrastod/?lang=en"))
+	phone.WaitFor("the form", bt.Visible("#step-form"))
+	pickDistrict := func(code string) {
+		bt.Eval[bool](phone, "(d => { d.value = "+strconv.Quote(code)+"; return d.dispatchEvent(new Event('change')); })(document.getElementById('district'))")
+	}
+	phone.Do("ABC", chromedp.Click(chromedp.ID("programme-abc")))
+	pickDistrict("kungsholmen")
+	phone.WaitFor("already registered for ABC there", bt.Visible("#district-registered")+" && "+bt.TextContains("#district-registered", "You have already registered here"))
+	phone.Do("Komet instead", chromedp.Click(chromedp.ID("programme-komet")))
+	phone.WaitFor("no note for Komet", "!"+bt.Visible("#district-registered"))
+	phone.Do("ABC again", chromedp.Click(chromedp.ID("programme-abc")))
+	phone.WaitFor("the note back for ABC", bt.Visible("#district-registered"))
+	pickDistrict("farsta")
+	phone.WaitFor("no note in Farsta", "!"+bt.Visible("#district-registered"))
+
 	// ---- Kungsholmen's coordinator ----
 	sam := browser.Tab(t)
 	irStaffLogin(sam, ts.base+"/foraldrastod/samordnare/", "sam")

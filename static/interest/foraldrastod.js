@@ -210,13 +210,27 @@ function renderUnits() {
   showRegistered();
 }
 
-/** Says so when the chosen district already has a registration of this person (on Mina sidor). */
+/** The chosen programme ('abc', 'komet') or ''. */
+function chosenProgramme() {
+  const r = document.querySelector('input[name="programme"]:checked');
+  return r ? r.value : '';
+}
+
+/**
+ * Says so when this person already has a registration for the chosen programme in the chosen
+ * district (registration is once per district and programme; before a programme is chosen,
+ * any registration in the district counts).
+ */
 function showRegistered() {
   const u = S.units.find((x) => x.code === $('district').value);
-  $('district-registered').hidden = !(u && u.registered);
+  const prog = chosenProgramme();
+  const labels = (u && Array.isArray(u.labels) ? u.labels : []).map((l) => String(l).toLowerCase());
+  const here = !!u && !!u.registered && (!prog || labels.length === 0 || labels.includes(prog));
+  $('district-registered').hidden = !here;
 }
 
 $('district').addEventListener('change', showRegistered);
+for (const r of document.querySelectorAll('input[name="programme"]')) r.addEventListener('change', showRegistered);
 
 // ---- submit ------------------------------------------------------------------------------------
 
@@ -230,8 +244,15 @@ function check() {
   return { answers, errs };
 }
 
+/** The units the server says already hold this person's registration for the chosen programme. */
 function markRegistered(codes) {
-  for (const u of S.units) if ([].concat(codes || []).some((c) => c === u.code || (c && c.code === u.code))) u.registered = true;
+  const prog = chosenProgramme();
+  for (const u of S.units) {
+    if (![].concat(codes || []).some((c) => c === u.code || (c && c.code === u.code))) continue;
+    u.registered = true;
+    u.labels = Array.isArray(u.labels) ? u.labels : [];
+    if (prog && !u.labels.some((l) => String(l).toLowerCase() === prog)) u.labels.push(prog);
+  }
   showRegistered();
 }
 
