@@ -266,7 +266,7 @@ func storeUnreachable(w http.ResponseWriter, r *http.Request) {
 var clientHeaders = []string{
 	"Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto", "X-Real-Ip",
 	"True-Client-Ip", "X-Client-Ip", "Cf-Connecting-Ip", "Fastly-Client-Ip", "X-Cluster-Client-Ip",
-	"Via", "User-Agent", clientHeader,
+	"Via", "User-Agent", clientHeader, endUserHeader,
 }
 
 // storeProxy passes a request to the store node, whose address it reads
@@ -335,7 +335,9 @@ func (p *storeProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // rewrite sends the request to the store node as the browser made it (the
 // same Host, which the cross-origin check compares with), without any
-// header that could name the client. ReverseProxy has already dropped the
+// header that could name the client; only a login gets the sealed hash of
+// the client's network, and an e-ID order start the sealed address itself
+// (see endUserHeader). ReverseProxy has already dropped the
 // hop-by-hop and X-Forwarded-* headers.
 func (p *storeProxy) rewrite(pr *httputil.ProxyRequest) {
 	pr.SetURL(pr.In.Context().Value(storeTargetKey{}).(*url.URL))
@@ -343,8 +345,13 @@ func (p *storeProxy) rewrite(pr *httputil.ProxyRequest) {
 	for _, h := range clientHeaders {
 		pr.Out.Header.Del(h)
 	}
-	if pr.In.URL.Path == "/api/login" {
+	switch {
+	case pr.In.URL.Path == "/api/login":
 		pr.Out.Header.Set(clientHeader, p.box.clientToken(pr.In.RemoteAddr, time.Now()))
+	case pr.In.Method == http.MethodPost && endUserRoutes[pr.In.URL.Path]:
+		if tok := p.box.endUserToken(pr.In.RemoteAddr, time.Now()); tok != "" {
+			pr.Out.Header.Set(endUserHeader, tok)
+		}
 	}
 }
 

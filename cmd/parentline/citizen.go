@@ -29,6 +29,9 @@ import (
 // a test), the citizens' sessions, and the booking e-service.
 func (s *Server) buildCitizen(mux *http.ServeMux, mailer mail.Mailer) error {
 	opts := eid.Options{Message: eid.UserMessage, QRData: bankid.QRAt, AutoStartURL: bankid.AutoStartURL, Log: s.log}
+	if s.box != nil {
+		opts.ClientIP = s.box.endUserIP // the citizen's address as the chat node saw it
+	}
 	var (
 		provider eid.Provider
 		test     *testid.Provider
