@@ -31,6 +31,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"parentline/internal/redistest"
 )
 
 // Role is what a node is in the cluster.
@@ -583,8 +585,26 @@ func (n *Node) Stop() error {
 }
 
 // Pause stops the node's processes (SIGSTOP), as a node that hangs or is
-// cut off would look to everyone else; Resume lets them go on (SIGCONT).
-func (n *Node) Pause()  { n.signal(syscall.SIGSTOP) }
+// cut off would look to everyone else, and waits until every thread of the
+// node has stopped (a signal is delivered asynchronously, so a busy node
+// may answer a request or two after kill returns); Resume lets them go on
+// (SIGCONT).
+func (n *Node) Pause() {
+	n.t.Helper()
+	pid := n.PID()
+	if _, ok := n.signal(syscall.SIGSTOP); !ok {
+		return
+	}
+	deadline := time.Now().Add(killTimeout)
+	for !redistest.Stopped(pid) {
+		if time.Now().After(deadline) {
+			n.t.Errorf("clustertest: %s node at %s not stopped %s after SIGSTOP", n.role, n.addr, killTimeout)
+			return // Errorf, not Fatalf: Pause may run on another goroutine
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
 func (n *Node) Resume() { n.signal(syscall.SIGCONT) }
 
 // Restart stops the node if it runs (SIGTERM, see Stop), starts it again

@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -133,9 +134,51 @@ func (s *Server) StartAgain() {
 }
 
 // Pause stops the process (SIGSTOP) as a network pause would look to its
-// clients; Resume lets it go on.
-func (s *Server) Pause()  { syscall.Kill(-s.cmd.Process.Pid, syscall.SIGSTOP) }
+// clients, and waits until it has stopped (the signal is delivered
+// asynchronously); Resume lets it go on.
+func (s *Server) Pause() {
+	s.t.Helper()
+	syscall.Kill(-s.cmd.Process.Pid, syscall.SIGSTOP)
+	deadline := time.Now().Add(10 * time.Second)
+	for !Stopped(s.cmd.Process.Pid) {
+		if time.Now().After(deadline) {
+			s.t.Errorf("redistest: redis-server %d not stopped 10s after SIGSTOP", s.cmd.Process.Pid)
+			return // Errorf, not Fatalf: Pause may run on another goroutine
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
 func (s *Server) Resume() { syscall.Kill(-s.cmd.Process.Pid, syscall.SIGCONT) }
+
+// Stopped reports whether every thread of process pid is stopped (state T
+// or t in /proc/PID/task/*/stat) or gone. Where there is no /proc it
+// reports true at once, so a wait on it does not wait.
+func Stopped(pid int) bool {
+	if _, err := os.Stat("/proc/self/task"); err != nil {
+		return true
+	}
+	dir := "/proc/" + strconv.Itoa(pid) + "/task"
+	tasks, err := os.ReadDir(dir)
+	if err != nil {
+		return os.IsNotExist(err)
+	}
+	for _, task := range tasks {
+		b, err := os.ReadFile(dir + "/" + task.Name() + "/stat")
+		if err != nil {
+			continue // the thread ended
+		}
+		// The state is the first field after the command name in parentheses.
+		i := strings.LastIndexByte(string(b), ')')
+		if i < 0 || i+2 >= len(b) {
+			return false
+		}
+		if st := b[i+2]; st != 'T' && st != 't' && st != 'Z' && st != 'X' {
+			return false
+		}
+	}
+	return true
+}
 
 func freePort(t testing.TB) int {
 	t.Helper()
