@@ -119,8 +119,8 @@ func TestInterest_PagesHaveTheirControls(t *testing.T) {
 		"interest/familjehem.js":   {"from '/eid/eid.js'", "from '/interest/common.js'", "'/draft'", "already_registered", "window.print()"},
 		"interest/foraldrastod.js": {"from '/eid/eid.js'", "from '/interest/common.js'", "already_registered", "window.print()"},
 		"interest/common.js":       {"from '/boka/common.js'", "from '/interest/schema.js'"},
-		"interest/staff.js": {"} from '/staff.js';", "from '/intake/hpke.js'", "from '/interest/schema.js'", "FileReader",
-			"importKey('jwk'", "'parentline case v1 '", "/correction/", "showModal()"},
+		"interest/staff.js": {"} from '/staff.js';", "from '/intake/hpke.js'", "from '/intake/keyfile.js'", "from '/interest/schema.js'",
+			"'parentline case v1 '", "/correction/", "showModal()"},
 	} {
 		b, _ := files.ReadFile(js)
 		for _, w := range wants {

@@ -35,7 +35,7 @@ import (
 //go:embed staff.css staff.js
 //go:embed console/index.html console/console.js console/console.css
 //go:embed stats/index.html stats/report.js stats/charts.js stats/report.css
-//go:embed intake/index.html intake/intake.js intake/hpke.js intake/intake.css
+//go:embed intake/index.html intake/intake.js intake/hpke.js intake/keyfile.js intake/intake.css
 //go:embed consent/index.html consent/consent.js consent/consent.css
 //go:embed eid/index.html eid/eid.js eid/session.js eid/eid.css eid/demo.js eid/demo.css
 //go:embed booking/index.html booking/boka.js booking/booking.css booking/common.js
@@ -78,6 +78,7 @@ var routes = []struct {
 	{"/intake/", "intake/index.html", false},
 	{"/intake/intake.js", "intake/intake.js", false},
 	{"/intake/hpke.js", "intake/hpke.js", false},
+	{"/intake/keyfile.js", "intake/keyfile.js", false},
 	{"/intake/intake.css", "intake/intake.css", false},
 	{"/consent/", "consent/index.html", false},
 	{"/consent/consent.js", "consent/consent.js", false},

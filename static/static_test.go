@@ -63,6 +63,7 @@ var pages = []struct {
 	{"/intake/", "intake/index.html", "text/html; charset=utf-8", true, false},
 	{"/intake/intake.js", "intake/intake.js", "text/javascript; charset=utf-8", false, false},
 	{"/intake/hpke.js", "intake/hpke.js", "text/javascript; charset=utf-8", false, false},
+	{"/intake/keyfile.js", "intake/keyfile.js", "text/javascript; charset=utf-8", false, false},
 	{"/intake/intake.css", "intake/intake.css", "text/css; charset=utf-8", false, false},
 	{"/consent/", "consent/index.html", "text/html; charset=utf-8", true, false},
 	{"/consent/consent.js", "consent/consent.js", "text/javascript; charset=utf-8", false, false},
@@ -522,16 +523,19 @@ func TestIntake_PageHasItsControls(t *testing.T) {
 			t.Errorf("intake.js uses #%s, which intake/index.html lacks", id)
 		}
 	}
-	for _, f := range []string{"intake/intake.js", "intake/hpke.js"} {
+	for _, f := range []string{"intake/intake.js", "intake/hpke.js", "intake/keyfile.js"} {
 		checkScript(t, f, "sessionStorage", "indexedDB", "caches.", "postMessage", "console.log")
 	}
 	js, _ := files.ReadFile("intake/intake.js")
-	if !strings.Contains(string(js), "from './hpke.js'") {
-		t.Error("intake.js does not import ./hpke.js")
-	}
-	for _, want := range []string{"FileReader", "importKey('jwk'", "'parentline case v1 '"} {
+	for _, want := range []string{"from './hpke.js'", "from './keyfile.js'", "'parentline case v1 '"} {
 		if !strings.Contains(string(js), want) {
 			t.Errorf("intake.js lacks %s", want)
+		}
+	}
+	keyfile, _ := files.ReadFile("intake/keyfile.js")
+	for _, want := range []string{"FileReader", "importKey('jwk'", "export async function readKeyFile(file)"} {
+		if !strings.Contains(string(keyfile), want) {
+			t.Errorf("keyfile.js lacks %s", want)
 		}
 	}
 	hpke, _ := files.ReadFile("intake/hpke.js")

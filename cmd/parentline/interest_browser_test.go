@@ -3,6 +3,8 @@ package main
 import (
 	"encoding/json"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -370,8 +372,14 @@ func TestBrowser_ProgrammeInterestPhone(t *testing.T) {
 		" && "+bt.Visible("#open-"+id)+" && "+bt.TextContains("#records-table tr[data-id=\""+id+"\"]", "ABC"))
 	sam.Axe("samordnare: list")
 	sam.Screenshot("samordnare-list")
+	notKey := filepath.Join(t.TempDir(), "anteckning.jwk")
+	if err := os.WriteFile(notKey, []byte(`{"kty":"EC","crv":"P-256","x":"AAAA","y":"AAAA","d":"AAAA"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sam.Do("a file that is no key", chromedp.SetUploadFiles(chromedp.ID("key-file"), []string{notKey}))
+	sam.WaitFor("refused, no key loaded", bt.TextContains("#key-error", "Filen är ingen giltig nyckelfil")+" && "+bt.TextContains("#key-status", "Ingen nyckel är inläst"))
 	sam.Do("load the key file", chromedp.SetUploadFiles(chromedp.ID("key-file"), []string{priv}))
-	sam.WaitFor("the key loaded", bt.TextContains("#key-status", "Nyckeln är inläst"))
+	sam.WaitFor("the key loaded", bt.TextContains("#key-status", "Nyckeln är inläst")+" && document.getElementById('key-error').textContent === ''")
 	sam.Do("open the record", chromedp.Click(chromedp.ID("open-"+id)))
 	sam.WaitFor("the decrypted registration, the name from the e-ID not shown", bt.Visible("#record-view")+
 		" && "+bt.TextContains("#record-content", "cecilia@exempel.se")+" && "+bt.TextContains("#record-content", "skyddade personuppgifter")+

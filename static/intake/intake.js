@@ -4,14 +4,14 @@
 // is written to storage, and nothing of a case's content is ever sent back to the server.
 // An ES module; the staff session and helpers come from /staff.js; every visible string is in DICT.
 
-import { hpkeOpen, keyIdFromJwk } from './hpke.js';
+import { hpkeOpen } from './hpke.js';
+import { readKeyFile, KeyFileError } from './keyfile.js';
 import {
   $, withStaffTexts, translator, applyStaticLang, otherLang, el, fetchJSON, showAlert, hasRole, showView as showStaffView,
   showUser, showLoginMessage, wireLogin, logout, startSession, announce,
 } from '/staff.js';
 
 const REFRESH_MS = 30000;
-const MAX_KEY_FILE = 64 * 1024;
 const SUITE = 'HPKE-P256-SHA256-AES128GCM';
 const STATUSES = ['received', 'forwarded', 'closed'];
 
@@ -211,19 +211,10 @@ function forgetAll() {
 
 // ---- the key file ---------------------------------------------------------------------------
 
-function readFileText(file) {
-  return new Promise((resolve, reject) => {
-    const reader = new FileReader();
-    reader.addEventListener('load', () => resolve(String(reader.result)));
-    reader.addEventListener('error', () => reject(reader.error));
-    reader.readAsText(file);
-  });
-}
-
 /**
- * Reads the chosen key file with FileReader, checks that it is a P-256 private key
- * by importing it (non-extractable) and keeps it in memory only. The file input is
- * cleared afterwards, so the page holds no reference to the file.
+ * Reads the chosen key file (keyfile.js: a P-256 private key, checked by importing it)
+ * and keeps it in memory only. The file input is cleared afterwards, so the page holds
+ * no reference to the file.
  */
 async function onKeyFile() {
   const input = $('key-file');
@@ -231,17 +222,11 @@ async function onKeyFile() {
   const err = $('key-error');
   err.textContent = '';
   if (!file) return;
-  if (!globalThis.crypto || !crypto.subtle) { err.textContent = t('keyNoCrypto'); return; }
-  if (file.size > MAX_KEY_FILE) { err.textContent = t('keyTooBig'); input.value = ''; return; }
   $('key-status').textContent = t('keyReading');
   try {
-    const raw = JSON.parse(await readFileText(file));
-    if (!raw || raw.kty !== 'EC' || raw.crv !== 'P-256' || !raw.d || !raw.x || !raw.y) throw new Error('not a key');
-    const jwk = { kty: 'EC', crv: 'P-256', x: String(raw.x), y: String(raw.y), d: String(raw.d) };
-    await crypto.subtle.importKey('jwk', jwk, { name: 'ECDH', namedCurve: 'P-256' }, false, ['deriveBits']);
-    S.key = { jwk, id: await keyIdFromJwk(jwk) };
-  } catch {
-    err.textContent = t('keyBad');
+    S.key = await readKeyFile(file);
+  } catch (e) {
+    err.textContent = t(e instanceof KeyFileError ? e.code : 'keyBad');
     renderKeyStatus();
     return;
   } finally {

@@ -11,7 +11,8 @@
 // An ES module; the staff session and helpers come from /staff.js; every visible string
 // is in DICT (Swedish and English); the answers' labels come from /interest/schema.js.
 
-import { hpkeOpen, keyIdFromJwk } from '/intake/hpke.js';
+import { hpkeOpen } from '/intake/hpke.js';
+import { readKeyFile, KeyFileError } from '/intake/keyfile.js';
 import {
   $, withStaffTexts, translator, applyStaticLang, otherLang, el, fetchJSON, showAlert,
   showView as showStaffView, showUser, showLoginMessage, wireLogin, logout, startSession, announce,
@@ -22,7 +23,6 @@ const KIND = location.pathname.startsWith('/foraldrastod/') ? 'programme' : 'fos
 const ROLE_PREFIX = KIND === 'foster' ? 'foster' : 'coordinator';
 const API = '/api/interest/' + KIND;
 const REFRESH_MS = 30000;
-const MAX_KEY_FILE = 64 * 1024;
 const SUITE = 'HPKE-P256-SHA256-AES128GCM';
 const INFO_PREFIX = 'parentline case v1 '; // consent.Info: the HPKE info binding a sealed text to its reference
 
@@ -351,19 +351,10 @@ function showUnit() {
 
 // ---- the key file --------------------------------------------------------------------------------
 
-function readFileText(file) {
-  return new Promise((resolve, reject) => {
-    const reader = new FileReader();
-    reader.addEventListener('load', () => resolve(String(reader.result)));
-    reader.addEventListener('error', () => reject(reader.error));
-    reader.readAsText(file);
-  });
-}
-
 /**
- * Reads the chosen key file with FileReader, checks that it is a P-256 private key by
- * importing it (non-extractable) and keeps it in memory only. The file input is
- * cleared afterwards, so the page holds no reference to the file.
+ * Reads the chosen key file (keyfile.js: a P-256 private key, checked by importing it)
+ * and keeps it in memory only. The file input is cleared afterwards, so the page holds
+ * no reference to the file.
  */
 async function onKeyFile() {
   const input = $('key-file');
@@ -371,17 +362,11 @@ async function onKeyFile() {
   const err = $('key-error');
   err.textContent = '';
   if (!file) return;
-  if (!globalThis.crypto || !crypto.subtle) { err.textContent = t('keyNoCrypto'); return; }
-  if (file.size > MAX_KEY_FILE) { err.textContent = t('keyTooBig'); input.value = ''; return; }
   $('key-status').textContent = t('keyReading');
   try {
-    const raw = JSON.parse(await readFileText(file));
-    if (!raw || raw.kty !== 'EC' || raw.crv !== 'P-256' || !raw.d || !raw.x || !raw.y) throw new Error('not a key');
-    const jwk = { kty: 'EC', crv: 'P-256', x: String(raw.x), y: String(raw.y), d: String(raw.d) };
-    await crypto.subtle.importKey('jwk', jwk, { name: 'ECDH', namedCurve: 'P-256' }, false, ['deriveBits']);
-    S.key = { jwk, id: await keyIdFromJwk(jwk) };
-  } catch {
-    err.textContent = t('keyBad');
+    S.key = await readKeyFile(file);
+  } catch (e) {
+    err.textContent = t(e instanceof KeyFileError ? e.code : 'keyBad');
     renderKeyStatus();
     return;
   } finally {
