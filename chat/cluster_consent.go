@@ -65,8 +65,8 @@ return {st[2] or '', st[3] or ''}
 // consentRequest asks the parent of a chat the counsellor holds to consent
 // to escalation. One open request per chat.
 func (c *Cluster) consentRequest(ctx context.Context, co *ccounselor, id, summary string) error {
-	if c.opts.Escalator == nil {
-		return refuse(codeBadState, "the consent path is not configured on this server")
+	if err := canAskConsent(c.opts.Escalator); err != nil {
+		return err
 	}
 	if utf8.RuneCountInString(summary) > 2000 {
 		return refuse(codeTooLarge, "the summary is longer than 2000 characters")

@@ -33,6 +33,28 @@ type Escalator interface {
 	Consent(c ConsentGiven) (reference, code string, err error)
 }
 
+// SealChecker is an Escalator that can tell, without waiting, whether it
+// can seal a case right now (a chat node goes by what the store node
+// publishes). When it cannot, a consent request is refused before the
+// parent is asked anything.
+type SealChecker interface {
+	CanSeal() bool
+}
+
+// canAskConsent refuses a consent request that could not be sealed if the
+// parent said yes, before the parent is asked anything.
+func canAskConsent(e Escalator) error {
+	if e == nil {
+		return refuse(codeBadState, "the consent path is not configured on this server")
+	}
+	if sc, ok := e.(SealChecker); ok && !sc.CanSeal() {
+		return &frameError{code: codeBadState,
+			msg: "Details cannot be passed to social services right now (no intake key, or the store node cannot be reached). The parent was not asked.",
+			sv:  "Uppgifter kan inte lämnas till socialtjänsten just nu (ingen mottagarnyckel, eller så går lagringsnoden inte att nå). Föräldern har inte tillfrågats."}
+	}
+	return nil
+}
+
 // pendingConsent is an open consent request in a chat. Like chat text it
 // lives in memory only.
 type pendingConsent struct {
@@ -76,8 +98,8 @@ type (
 // consentRequestLocked sends the parent of a chat the counsellor holds a
 // request to consent to escalation. One open request per chat.
 func (h *Hub) consentRequestLocked(co *counselor, id, summary string) error {
-	if h.opts.Escalator == nil {
-		return refuse(codeBadState, "the consent path is not configured on this server")
+	if err := canAskConsent(h.opts.Escalator); err != nil {
+		return err
 	}
 	r, err := co.held(id)
 	if err != nil {

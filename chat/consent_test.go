@@ -2,7 +2,9 @@ package chat
 
 import (
 	"errors"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 )
 
@@ -38,6 +40,42 @@ func testConsentWithoutEscalatorIsRefused(t *testing.T, newWorld func(func(*Opti
 	id := startChat(t, p, co, "young")
 	co.send(map[string]any{"type": "consent_request", "chat": id})
 	co.expectError("bad_state")
+}
+
+// switchedEscalator can seal only while on is set, as a chat node's
+// escalator follows the store node's word.
+type switchedEscalator struct {
+	fakeEscalator
+	on atomic.Bool
+}
+
+func (s *switchedEscalator) CanSeal() bool { return s.on.Load() }
+
+func TestConsent_RefusedBeforeAskingWhenNothingCanBeSealed(t *testing.T) {
+	onBothEngines(t, testConsentRefusedBeforeAskingWhenNothingCanBeSealed)
+}
+
+func testConsentRefusedBeforeAskingWhenNothingCanBeSealed(t *testing.T, newWorld func(func(*Options)) world) {
+	esc := &switchedEscalator{}
+	h := newWorld(func(o *Options) { o.Escalator = esc })
+	co := h.counselor("anna", "Anna", false)
+	p := h.parent()
+	id := startChat(t, p, co, "young")
+
+	co.send(map[string]any{"type": "consent_request", "chat": id, "summary": "Oro"})
+	if m := co.expect("error"); m["code"] != "bad_state" || !strings.Contains(m["message"].(string), "Föräldern har inte tillfrågats") && !strings.Contains(m["message"].(string), "The parent was not asked") {
+		t.Fatalf("refusal = %v", m)
+	}
+	co.send(map[string]any{"type": "msg", "chat": id, "text": "Jag finns kvar här"})
+	if m := p.expect("msg"); m["text"] != "Jag finns kvar här" {
+		t.Fatalf("the parent got %v before the message, want nothing else", m)
+	}
+
+	esc.on.Store(true)
+	co.send(map[string]any{"type": "consent_request", "chat": id, "summary": "Oro"})
+	if req := p.expect("consent_request"); req["text"] != "Samtyckestext (sv)" {
+		t.Fatalf("consent_request = %v", req)
+	}
 }
 
 func TestConsent_DeclineThenAccept(t *testing.T) { onBothEngines(t, testConsentDeclineThenAccept) }

@@ -32,6 +32,11 @@ const (
 	// topicsKey is the set of the active topic ids, the ones a chat may be
 	// closed with: written at start, after every change and now and then.
 	topicsKey = "pl:topics"
+	// sealKey exists while the store node can seal consent cases (it holds
+	// an intake key); it is written and lapses with pl:store, so that a chat
+	// node refuses a consent request before the parent is asked when
+	// nothing could be sealed.
+	sealKey = "pl:seal"
 )
 
 const (
@@ -88,9 +93,22 @@ func (a *announcer) announce(ctx context.Context, topics bool) {
 	ctx, cancel := context.WithTimeout(ctx, backplaneWait)
 	defer cancel()
 	log := a.s.log
-	prev, err := a.s.redis.SetArgs(ctx, storeKey, a.addr, redis.SetArgs{TTL: storeKeyTTL, Get: true}).Result()
+	var prevCmd *redis.StatusCmd
+	_, err := a.s.redis.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		prevCmd = p.SetArgs(ctx, storeKey, a.addr, redis.SetArgs{TTL: storeKeyTTL, Get: true})
+		if a.s.concern != nil && a.s.concern.CanSeal() {
+			p.Set(ctx, sealKey, "1", storeKeyTTL)
+		} else {
+			p.Del(ctx, sealKey)
+		}
+		return nil
+	})
+	prev := ""
+	if err == nil || errors.Is(err, redis.Nil) { // redis.Nil: pl:store was not there before
+		prev, err = prevCmd.Val(), nil
+	}
 	switch {
-	case err != nil && !errors.Is(err, redis.Nil):
+	case err != nil:
 		if !a.failing && !errors.Is(err, context.Canceled) {
 			log.Warn().Err(err).Msg("publishing the store node's address in redis")
 		}
@@ -130,9 +148,10 @@ func (a *announcer) run(ctx context.Context) {
 	}
 }
 
-// withdrawStore deletes pl:store only if it still names this node.
+// withdrawStore deletes pl:store (and pl:seal) only if it still names
+// this node.
 var withdrawStore = redis.NewScript(`
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1], KEYS[2]) end
 return 0
 `)
 
@@ -141,7 +160,7 @@ return 0
 func (a *announcer) withdraw(ctx context.Context) {
 	ctx, cancel := context.WithTimeout(ctx, backplaneWait)
 	defer cancel()
-	if err := withdrawStore.Run(ctx, a.s.redis, []string{storeKey}, a.addr).Err(); err != nil {
+	if err := withdrawStore.Run(ctx, a.s.redis, []string{storeKey, sealKey}, a.addr).Err(); err != nil {
 		a.s.log.Warn().Err(err).Msg("withdrawing the store node's address from redis")
 	}
 }
@@ -180,14 +199,17 @@ func (s *Server) republishTopics(next http.HandlerFunc) http.Handler {
 	})
 }
 
-// sharedTopics is a chat node's chat.TopicChecker: the active topic ids the
-// store node publishes in pl:topics, read again every few seconds. Valid
-// never waits on Redis; while Redis does not answer, the last set read holds.
+// sharedTopics is a chat node's view of what the store node publishes,
+// read again every few seconds: the active topic ids in pl:topics (it is
+// the node's chat.TopicChecker) and whether consent cases can be sealed
+// (pl:seal). Neither answer waits on Redis; while Redis does not answer,
+// the last read holds.
 type sharedTopics struct {
-	rdb    *redis.Client
-	log    zerolog.Logger
-	ids    atomic.Pointer[map[string]bool]
-	failed bool // the last refresh failed (logged once per run of failures); run's goroutine only
+	rdb     *redis.Client
+	log     zerolog.Logger
+	ids     atomic.Pointer[map[string]bool]
+	canSeal atomic.Bool
+	failed  bool // the last refresh failed (logged once per run of failures); run's goroutine only
 }
 
 func newSharedTopics(rdb *redis.Client, log zerolog.Logger) *sharedTopics {
@@ -201,19 +223,32 @@ func (t *sharedTopics) Valid(id string) bool {
 	return ids != nil && (*ids)[id]
 }
 
-// refresh reads pl:topics once.
+// CanSeal reports whether the store node said, at the last read, that it
+// can seal consent cases. Before the first read succeeds, it cannot.
+func (t *sharedTopics) CanSeal() bool { return t.canSeal.Load() }
+
+// refresh reads pl:topics and pl:seal once.
 func (t *sharedTopics) refresh(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, backplaneWait)
 	defer cancel()
-	members, err := t.rdb.SMembers(ctx, topicsKey).Result()
+	var (
+		members *redis.StringSliceCmd
+		seal    *redis.IntCmd
+	)
+	_, err := t.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		members = p.SMembers(ctx, topicsKey)
+		seal = p.Exists(ctx, sealKey)
+		return nil
+	})
 	if err != nil {
 		return err
 	}
-	ids := make(map[string]bool, len(members))
-	for _, id := range members {
+	ids := make(map[string]bool, len(members.Val()))
+	for _, id := range members.Val() {
 		ids[id] = true
 	}
 	t.ids.Store(&ids)
+	t.canSeal.Store(seal.Val() == 1)
 	return nil
 }
 

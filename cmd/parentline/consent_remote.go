@@ -90,20 +90,24 @@ func notSaved(lang string) error {
 // node's configuration (every node has the same), the sealing on the store
 // node.
 type remoteEscalator struct {
-	rdb    *redis.Client
-	box    *internalBox
-	client *http.Client
-	log    zerolog.Logger
-	unit   string
-	days   int
+	rdb     *redis.Client
+	box     *internalBox
+	client  *http.Client
+	log     zerolog.Logger
+	unit    string
+	days    int
+	canSeal func() bool // the store node's last word on pl:seal
 }
 
-func newRemoteEscalator(rdb *redis.Client, box *internalBox, log zerolog.Logger, unit string, days int) *remoteEscalator {
-	return &remoteEscalator{rdb: rdb, box: box, log: log, unit: unit, days: days, client: &http.Client{
+func newRemoteEscalator(rdb *redis.Client, box *internalBox, log zerolog.Logger, unit string, days int, canSeal func() bool) *remoteEscalator {
+	return &remoteEscalator{rdb: rdb, box: box, log: log, unit: unit, days: days, canSeal: canSeal, client: &http.Client{
 		Timeout:   15 * time.Second,
 		Transport: &http.Transport{Proxy: nil, DialContext: (&net.Dialer{Timeout: 2 * time.Second}).DialContext},
 	}}
 }
+
+// CanSeal is chat.SealChecker: whether the store node says it can seal.
+func (e *remoteEscalator) CanSeal() bool { return e.canSeal == nil || e.canSeal() }
 
 func (e *remoteEscalator) ConsentRequest(lang string) chat.ConsentRequest {
 	text, version := consent.ConsentText(lang, e.unit, e.days)

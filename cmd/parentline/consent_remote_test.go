@@ -2,15 +2,18 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/rs/zerolog"
 
 	"parentline/chat"
+	"parentline/internal/redistest"
 )
 
 type recordingEscalator struct{ given []chat.ConsentGiven }
@@ -68,5 +71,48 @@ func TestConsentIntake_OnlySealedFreshAndOnce(t *testing.T) {
 	}
 	if len(esc.given) != 1 {
 		t.Fatalf("stored %d consents, want 1", len(esc.given))
+	}
+}
+
+// TestClusterStore_ConsentRefusedUpFrontWithoutIntakeKey: when the store
+// node holds no intake key, a counsellor on a chat node is told so at once
+// and the parent is never asked for details that could not be kept.
+func TestClusterStore_ConsentRefusedUpFrontWithoutIntakeKey(t *testing.T) {
+	r := redistest.Start(t)
+	startStoreNode(t, r, map[string]string{"anna": "counselor"})
+	chatNode := startChatNode(t, r)
+
+	anna := login(t, chatNode.base, "anna", clusterPassword)
+	co := dialWS(t, chatNode.base, "/ws/counselor", nil, anna.Jar)
+	co.next("ready")
+	p := dialWS(t, chatNode.base, "/ws/parent", nil, nil)
+	p.send(map[string]any{"type": "hello", "audience": "young"})
+	p.next("welcome")
+	co.send(map[string]any{"type": "accept"})
+	chatID := co.next("chat_started")["chat"]
+	p.next("joined")
+
+	co.send(map[string]any{"type": "consent_request", "chat": chatID, "summary": "Oro för barnet"})
+	if m := co.next("error"); m["code"] != "bad_state" || !strings.Contains(m["message"].(string), "inte tillfrågats") {
+		t.Fatalf("the counsellor was told %v", m)
+	}
+	co.send(map[string]any{"type": "msg", "chat": chatID, "text": "Jag är kvar"})
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for {
+		_, b, err := p.ws.Read(ctx)
+		if err != nil {
+			t.Fatalf("waiting for the counsellor's message: %v", err)
+		}
+		var m map[string]any
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatalf("bad JSON: %s", b)
+		}
+		if m["type"] == "consent_request" {
+			t.Fatalf("the parent was asked: %v", m)
+		}
+		if m["type"] == "msg" {
+			break
+		}
 	}
 }

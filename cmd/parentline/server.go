@@ -307,7 +307,7 @@ func (s *Server) buildChatNode(mux *http.ServeMux, sessions staff.SessionBackend
 	s.shared = newSharedTopics(s.redis, s.log)
 	copts.Tally, copts.Topics = s.remote, s.shared
 	copts.Auditor = durable.NewAuditor(s.redis)
-	copts.Escalator = newRemoteEscalator(s.redis, s.box, s.log, s.cfg.SocialServices, s.cfg.CaseRetentionDays)
+	copts.Escalator = newRemoteEscalator(s.redis, s.box, s.log, s.cfg.SocialServices, s.cfg.CaseRetentionDays, s.shared.CanSeal)
 
 	s.proxy = newStoreProxy(s.redis, s.box, s.log)
 	// The more specific routes every node serves itself (build) win over
