@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/binary"
 	"time"
+
+	"parentline/mail/outbox"
 )
 
 // BookInput is an applicant's booking: the slot, who they are (from the
@@ -84,12 +86,8 @@ func (t *txn) endInvitation(rec *bookingRecord) (inviteUnsent bool, err error) {
 		}
 	}
 	if rec.InviteJob != 0 {
-		key := binary.BigEndian.AppendUint64(nil, rec.InviteJob)
-		if t.bucket(bucketOutbox).Get(key) != nil {
-			inviteUnsent = true
-			if err := t.bucket(bucketOutbox).Delete(key); err != nil {
-				return false, err
-			}
+		if inviteUnsent, err = outbox.Withdraw(t.bucket(bucketOutbox), rec.InviteJob); err != nil {
+			return false, err
 		}
 		rec.InviteJob = 0
 	}

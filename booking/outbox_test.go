@@ -10,15 +10,6 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-func TestBackoff(t *testing.T) {
-	for attempts, want := range map[int]time.Duration{1: 30 * time.Second, 2: time.Minute, 3: 2 * time.Minute,
-		7: 32 * time.Minute, 8: time.Hour, 50: time.Hour} {
-		if got := backoff(attempts); got != want {
-			t.Errorf("backoff(%d) = %v, want %v", attempts, got, want)
-		}
-	}
-}
-
 // A mail the Mailer refuses stays in the outbox, survives a restart and is
 // retried after the backoff; one it accepted is gone.
 func TestDeliverMail_RetryAcrossRestart(t *testing.T) {

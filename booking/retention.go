@@ -4,13 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"slices"
 	"strings"
 	"time"
 
 	"parentline/internal/scrub"
+	"parentline/mail/outbox"
 )
 
 // PurgeResult is what one Purge deleted.
@@ -89,10 +89,9 @@ func (s *Store) Purge() (PurgeResult, error) {
 		}
 
 		// Whatever points at a booking that is gone.
-		res.MailJobs, err = t.deleteOrphans(bucketOutbox, func(_, v []byte) (string, error) {
-			var j mailJob
-			err := json.Unmarshal(v, &j)
-			return j.BookingID, err
+		bookings := t.bucket(bucketBookings)
+		res.MailJobs, err = outbox.Drop(t.bucket(bucketOutbox), func(_ uint64, j outbox.Job) bool {
+			return j.OrphanIn(bookings)
 		})
 		if err != nil {
 			return err
@@ -121,7 +120,7 @@ func (s *Store) Purge() (PurgeResult, error) {
 }
 
 // purgeBooking deletes a booking and everything that points at it, except
-// mail jobs (deleteOrphans does those).
+// mail jobs (Purge drops those after).
 func (t *txn) purgeBooking(rec bookingRecord) error {
 	if err := t.unindexPerson(rec.Applicant.Personnummer, rec.ID); err != nil {
 		return err
@@ -182,6 +181,17 @@ func (t *txn) deleteOrphans(bucket []byte, bookingOf func(k, v []byte) (string, 
 // what a purge deleted is gone from the file too.
 func (s *Store) scrubFreePages() (int, error) {
 	return scrub.FreePages(s.db, bucketScrub)
+}
+
+// count adds one to the anonymous count of (the month of at, form, outcome).
+func (t *txn) count(at time.Time, form Form, o Outcome) error {
+	b := t.bucket(bucketStats)
+	key := []byte(at.In(t.s.opts.Location).Format("2006-01") + "|" + string(form) + "|" + string(o))
+	var n uint64
+	if v := b.Get(key); len(v) == 8 {
+		n = binary.BigEndian.Uint64(v)
+	}
+	return b.Put(key, binary.BigEndian.AppendUint64(nil, n+1))
 }
 
 // Counts returns the anonymous counts of the calendar months (in

@@ -11,13 +11,13 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/rs/zerolog"
 	bolt "go.etcd.io/bbolt"
 
 	"parentline/mail"
+	"parentline/mail/outbox"
 )
 
 // Defaults of Options.
@@ -90,8 +90,8 @@ type Store struct {
 	base string // BaseURL without a trailing slash
 	log  zerolog.Logger
 
-	deliverMu sync.Mutex    // one DeliverMail at a time
-	wake      chan struct{} // a mail was queued
+	delivery *outbox.Deliverer // DeliverMail, one at a time
+	wake     chan struct{}     // a mail was queued
 
 	// ranJob, if set (by tests), is called after each job Run runs.
 	ranJob func(job string, err error)
@@ -105,7 +105,7 @@ var (
 	bucketPeople    = []byte("booking/people")         // HMAC(personnummer) (32 bytes) + booking id → nil
 	bucketTokens    = []byte("booking/tokens")         // SHA-256(token) → booking id
 	bucketHolds     = []byte("booking/holds")          // hold deadline (8 bytes, unix ns) + booking id → nil
-	bucketOutbox    = []byte("booking/outbox")         // sequence (8 bytes) → mailJob
+	bucketOutbox    = []byte("booking/outbox")         // sequence (8 bytes) → outbox.Job
 	bucketStats     = []byte("booking/stats")          // "YYYY-MM|form|outcome" → uint64
 	bucketScrub     = []byte("booking/scrub")          // filler while scrubbing free pages; normally absent
 )
@@ -166,6 +166,7 @@ func Open(db *bolt.DB, opts Options) (*Store, error) {
 	opts.Secret = append([]byte(nil), opts.Secret...)
 	s := &Store{db: db, opts: opts, base: strings.TrimRight(opts.BaseURL, "/"),
 		log: opts.Log.With().Str("component", "booking").Logger(), wake: make(chan struct{}, 1)}
+	s.delivery = &outbox.Deliverer{DB: db, Bucket: bucketOutbox, Name: "booking", Now: s.now, Log: s.log}
 	err = db.Update(func(tx *bolt.Tx) error {
 		for _, name := range allBuckets {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {

@@ -11,7 +11,6 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -21,6 +20,7 @@ import (
 	"parentline/internal/field"
 	"parentline/internal/sealbox"
 	"parentline/mail"
+	"parentline/mail/outbox"
 )
 
 // Defaults of Options.
@@ -76,8 +76,8 @@ type Store struct {
 	kinds  []string // in the order given to Open
 	drafts *sealbox.Box
 
-	deliverMu sync.Mutex    // one DeliverMail at a time
-	wake      chan struct{} // a mail was queued
+	delivery *outbox.Deliverer // DeliverMail, one at a time
+	wake     chan struct{}     // a mail was queued
 
 	// ranJob, if set (by tests), is called after each job Run runs.
 	ranJob func(job string, err error)
@@ -99,7 +99,7 @@ var (
 	bucketPeople  = []byte("interest/people")  // HMAC("person|"+pn) (32 bytes) + record id → nil
 	bucketOnce    = []byte("interest/once")    // HMAC("once|"+kind|unit|label|pn) → record id
 	bucketDrafts  = []byte("interest/drafts")  // kind + 0 + HMAC("person|"+pn) → storedDraft
-	bucketOutbox  = []byte("interest/outbox")  // sequence (8 bytes) → mailJob
+	bucketOutbox  = []byte("interest/outbox")  // sequence (8 bytes) → outbox.Job
 	bucketScrub   = []byte("interest/scrub")   // filler while scrubbing free pages; normally absent
 )
 
@@ -145,6 +145,11 @@ func Open(db *bolt.DB, opts Options, forms ...Form) (*Store, error) {
 	s := &Store{db: db, opts: opts, base: strings.TrimRight(opts.BaseURL, "/"),
 		log: opts.Log.With().Str("component", "interest").Logger(), forms: map[string]*formInfo{},
 		drafts: box, wake: make(chan struct{}, 1)}
+	s.delivery = &outbox.Deliverer{DB: db, Bucket: bucketOutbox, Name: "interest", Now: s.now, Log: s.log,
+		AfterSent: func() error {
+			_, err := s.scrubFreePages()
+			return s.internal(err, "scrubbing free pages")
+		}}
 	prefixes := map[string]string{}
 	for _, f := range forms {
 		fi, err := checkForm(f)

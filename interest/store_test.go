@@ -15,6 +15,7 @@ import (
 	"parentline/audit"
 	"parentline/consent"
 	"parentline/internal/field"
+	"parentline/mail/outbox"
 )
 
 func TestSubmit_OneRecordPerUnitSealedToThatUnitAlone(t *testing.T) {
@@ -628,7 +629,7 @@ func TestMail_QueuedWithTheRecordsAndGoneAfterDelivery(t *testing.T) {
 	if n := h.deliver(t); n != 0 {
 		t.Fatal("retried before its backoff")
 	}
-	h.clock.Advance(retryFirst)
+	h.clock.Advance(outbox.RetryFirst)
 	if n := h.deliver(t); n != 1 {
 		t.Fatalf("delivered %d", n)
 	}
