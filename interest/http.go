@@ -80,8 +80,8 @@ func (s *Store) Routes(mux *http.ServeMux, o HTTPOptions) {
 	a := &api{s: s, o: o}
 	citizen := func(h http.HandlerFunc) http.Handler { return o.Sessions.Require(h) }
 	change := func(h http.HandlerFunc) http.Handler { return eid.Protect(o.Sessions.Require(h)) }
-	staff := func(h http.HandlerFunc) http.Handler { return o.Staff(h) }
-	staffChange := func(h http.HandlerFunc) http.Handler { return eid.Protect(o.Staff(h)) }
+	staff := func(h staffHandler) http.Handler { return o.Staff(a.forStaff(h)) }
+	staffChange := func(h staffHandler) http.Handler { return eid.Protect(o.Staff(a.forStaff(h))) }
 
 	mux.Handle("GET /api/interest/{kind}/form", citizen(a.handleForm))
 	mux.Handle("PUT /api/interest/{kind}/draft", change(a.handleSaveDraft))
@@ -124,14 +124,31 @@ func citizenOf(w http.ResponseWriter, r *http.Request) (Citizen, eid.User, bool)
 	return Citizen{PersonalNumber: c.User.PersonalNumber, Name: c.User.Name, Protected: c.User.Protected}, c.User, true
 }
 
-// staffOf returns the staff member's username and roles, or answers 401.
-func (a *api) staffOf(w http.ResponseWriter, r *http.Request) (string, []string, bool) {
-	name, roles := a.o.StaffRoles(r)
-	if strings.TrimSpace(name) == "" {
-		web.JSON(w, http.StatusUnauthorized, map[string]string{"error": msg("staff_login", web.Lang(r)), "code": "login_required"})
-		return "", nil, false
+// staffCall is a staff request once its staff member and form are known.
+type staffCall struct {
+	user  string   // the staff member's username
+	roles []string // their roles, which decide the units they see
+	fi    *formInfo
+}
+
+// staffHandler is a staff route's handler.
+type staffHandler func(w http.ResponseWriter, r *http.Request, c staffCall)
+
+// forStaff resolves the staff member (401 without one) and the path's form
+// (404 for an unknown {kind}) before h runs.
+func (a *api) forStaff(h staffHandler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		name, roles := a.o.StaffRoles(r)
+		if strings.TrimSpace(name) == "" {
+			web.JSON(w, http.StatusUnauthorized, map[string]string{"error": msg("staff_login", web.Lang(r)), "code": "login_required"})
+			return
+		}
+		fi, ok := a.formOf(w, r)
+		if !ok {
+			return
+		}
+		h(w, r, staffCall{user: name, roles: roles, fi: fi})
 	}
-	return name, roles, true
 }
 
 // formOf returns the form of the path's {kind}, or answers 404.
@@ -417,16 +434,8 @@ type staffUnitJSON struct {
 	KeyIDs []string `json:"key_ids"`
 }
 
-func (a *api) handleStaffUnits(w http.ResponseWriter, r *http.Request) {
-	_, roles, ok := a.staffOf(w, r)
-	if !ok {
-		return
-	}
-	fi, ok := a.formOf(w, r)
-	if !ok {
-		return
-	}
-	units, err := a.s.UnitsFor(fi.Kind, roles)
+func (a *api) handleStaffUnits(w http.ResponseWriter, r *http.Request, c staffCall) {
+	units, err := a.s.UnitsFor(c.fi.Kind, c.roles)
 	if err != nil {
 		a.fail(w, r, err)
 		return
@@ -472,82 +481,50 @@ func staffRecord(fi *formInfo, rec Record) staffRecordJSON {
 	return out
 }
 
-func (a *api) handleStaffList(w http.ResponseWriter, r *http.Request) {
-	user, roles, ok := a.staffOf(w, r)
-	if !ok {
-		return
-	}
-	fi, ok := a.formOf(w, r)
-	if !ok {
-		return
-	}
+func (a *api) handleStaffList(w http.ResponseWriter, r *http.Request, c staffCall) {
 	unit := strings.TrimSpace(r.URL.Query().Get("unit"))
 	if unit == "" {
 		a.fail(w, r, field.Errors{"unit": Messages["choose_unit_staff"]})
 		return
 	}
-	list, err := a.s.ListBy(fi.Kind, unit, roles, user)
+	list, err := a.s.ListBy(c.fi.Kind, unit, c.roles, c.user)
 	if err != nil {
 		a.fail(w, r, err)
 		return
 	}
 	out := make([]staffRecordJSON, 0, len(list))
 	for _, rec := range list {
-		out = append(out, staffRecord(fi, rec))
+		out = append(out, staffRecord(c.fi, rec))
 	}
 	web.JSON(w, http.StatusOK, out)
 }
 
-func (a *api) handleStaffGet(w http.ResponseWriter, r *http.Request) {
-	user, roles, ok := a.staffOf(w, r)
-	if !ok {
-		return
-	}
-	fi, ok := a.formOf(w, r)
-	if !ok {
-		return
-	}
-	rec, err := a.s.Get(fi.Kind, r.PathValue("id"), roles, user)
+func (a *api) handleStaffGet(w http.ResponseWriter, r *http.Request, c staffCall) {
+	rec, err := a.s.Get(c.fi.Kind, r.PathValue("id"), c.roles, c.user)
 	if err != nil {
 		a.fail(w, r, err)
 		return
 	}
-	web.JSON(w, http.StatusOK, staffRecord(fi, rec))
+	web.JSON(w, http.StatusOK, staffRecord(c.fi, rec))
 }
 
-func (a *api) handleStaffStatus(w http.ResponseWriter, r *http.Request) {
-	user, roles, ok := a.staffOf(w, r)
-	if !ok {
-		return
-	}
-	fi, ok := a.formOf(w, r)
-	if !ok {
-		return
-	}
+func (a *api) handleStaffStatus(w http.ResponseWriter, r *http.Request, c staffCall) {
 	var req struct {
 		Status string `json:"status"`
 	}
 	if !a.decode(w, r, maxSmallBody, &req) {
 		return
 	}
-	rec, err := a.s.SetStatus(fi.Kind, r.PathValue("id"), req.Status, roles, user)
+	rec, err := a.s.SetStatus(c.fi.Kind, r.PathValue("id"), req.Status, c.roles, c.user)
 	if err != nil {
 		a.fail(w, r, err)
 		return
 	}
-	web.JSON(w, http.StatusOK, staffRecord(fi, rec))
+	web.JSON(w, http.StatusOK, staffRecord(c.fi, rec))
 }
 
-func (a *api) handleStaffDelete(w http.ResponseWriter, r *http.Request) {
-	user, roles, ok := a.staffOf(w, r)
-	if !ok {
-		return
-	}
-	fi, ok := a.formOf(w, r)
-	if !ok {
-		return
-	}
-	if err := a.s.Delete(fi.Kind, r.PathValue("id"), roles, user); err != nil {
+func (a *api) handleStaffDelete(w http.ResponseWriter, r *http.Request, c staffCall) {
+	if err := a.s.Delete(c.fi.Kind, r.PathValue("id"), c.roles, c.user); err != nil {
 		a.fail(w, r, err)
 		return
 	}
