@@ -1,7 +1,6 @@
 package booking
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"path/filepath"
@@ -13,6 +12,7 @@ import (
 	"github.com/rs/zerolog"
 	bolt "go.etcd.io/bbolt"
 
+	"parentline/internal/testkit"
 	"parentline/mail"
 )
 
@@ -44,48 +44,6 @@ const (
 // never be logged.
 var personalStrings = []string{pnApplicant, pnApplicant[2:], pnCo, pnCo[2:], applicantName, applicantEidName,
 	coName, applicantEmail, coEmail, "Provgatan 17", mobileDigits, signatureText, ocspText}
-
-// fakeClock is a settable clock.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
-func (c *fakeClock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
-}
-
-// syncBuffer is a log sink safe for concurrent writers.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // fakeMailer records what it accepts; it refuses while fail > 0.
 type fakeMailer struct {
@@ -128,8 +86,8 @@ type harness struct {
 	s      *Store
 	db     *bolt.DB
 	path   string
-	clock  *fakeClock
-	logs   *syncBuffer
+	clock  *testkit.Clock
+	logs   *testkit.LogBuffer
 	mailer *fakeMailer
 }
 
@@ -153,7 +111,7 @@ func newHarness(t *testing.T) *harness {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "parentline.db")
 	db := openDB(t, path)
-	h := &harness{db: db, path: path, clock: &fakeClock{t: start}, logs: &syncBuffer{}, mailer: &fakeMailer{}}
+	h := &harness{db: db, path: path, clock: testkit.NewClock(start), logs: &testkit.LogBuffer{}, mailer: &fakeMailer{}}
 	t.Cleanup(func() { h.db.Close() })
 	h.s = h.open(t)
 	t.Cleanup(func() {

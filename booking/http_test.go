@@ -21,6 +21,7 @@ import (
 
 	"parentline/eid"
 	"parentline/eid/testid"
+	"parentline/internal/testkit"
 )
 
 // The test persons of the e-ID test provider (Skatteverket test numbers).
@@ -47,14 +48,14 @@ var httpStart = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 
 type httpEnv struct {
 	t        *testing.T
-	clk      *fakeClock
+	clk      *testkit.Clock
 	s        *Store
 	prov     *testid.Provider
 	sessions *eid.Sessions
 	svc      *eid.Service
 	srv      *httptest.Server
 	mailer   *fakeMailer
-	logs     *syncBuffer
+	logs     *testkit.LogBuffer
 	staff    *browser // a staff member's browser (the fake Staff middleware's header)
 }
 
@@ -85,7 +86,7 @@ func fakeStaff(h http.Handler) http.Handler {
 // service and the booking routes, all on one fake clock.
 func newHTTPEnv(t *testing.T) *httpEnv {
 	t.Helper()
-	e := &httpEnv{t: t, clk: &fakeClock{t: httpStart}, mailer: &fakeMailer{}, logs: &syncBuffer{}}
+	e := &httpEnv{t: t, clk: testkit.NewClock(httpStart), mailer: &fakeMailer{}, logs: &testkit.LogBuffer{}}
 	db := openDB(t, filepath.Join(t.TempDir(), "parentline.db"))
 	t.Cleanup(func() { db.Close() })
 	log := zerolog.New(e.logs)

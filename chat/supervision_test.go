@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"parentline/internal/testkit"
 )
 
 // recordingAuditor keeps audit entries in memory, or fails every write.
@@ -322,23 +324,10 @@ func (s *spread) nextParent() int {
 	return s.parents % len(s.cl.nodes)
 }
 
-// testClock is a clock the test moves.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *testClock) add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 func TestWellbeing_BreakAfterHeavyOrLongChats(t *testing.T) {
-	clock := &testClock{t: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)}
+	clock := testkit.NewClock(time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC))
 	h := newHarness(t, func(o *Options) {
-		o.Now = clock.now
+		o.Now = clock.Now
 		o.BreakAfter = 40 * time.Minute
 		o.NotifySupervisor = true
 	})
@@ -350,7 +339,7 @@ func TestWellbeing_BreakAfterHeavyOrLongChats(t *testing.T) {
 	// A short chat: no break.
 	p := h.parent()
 	id := startChat(t, p, anna, "young")
-	clock.add(5 * time.Minute)
+	clock.Advance(5 * time.Minute)
 	anna.send(map[string]any{"type": "close", "chat": id, "topics": []string{"sleep"}})
 	anna.expectWhere("chat_ended", func(m map[string]any) bool { return m["reason"] == "closed" })
 	anna.quiet("break_suggested", 200*time.Millisecond)
@@ -358,7 +347,7 @@ func TestWellbeing_BreakAfterHeavyOrLongChats(t *testing.T) {
 	// A heavy chat, marked so at close.
 	p = h.parent()
 	id = startChat(t, p, anna, "young")
-	clock.add(10 * time.Minute)
+	clock.Advance(10 * time.Minute)
 	anna.send(map[string]any{"type": "close", "chat": id, "topics": []string{"sleep"}, "concern": true})
 	anna.expectWhere("chat_ended", func(m map[string]any) bool { return m["reason"] == "closed" })
 	if m := anna.expect("break_suggested"); m["reason"] != "concern" || m["chat"] != id || m["minutes"] != 10.0 {
@@ -371,7 +360,7 @@ func TestWellbeing_BreakAfterHeavyOrLongChats(t *testing.T) {
 	// A long chat.
 	p = h.parent()
 	id = startChat(t, p, anna, "teen")
-	clock.add(41 * time.Minute)
+	clock.Advance(41 * time.Minute)
 	anna.send(map[string]any{"type": "close", "chat": id, "topics": []string{"sleep"}})
 	anna.expectWhere("chat_ended", func(m map[string]any) bool { return m["reason"] == "closed" })
 	if m := anna.expect("break_suggested"); m["reason"] != "long" || m["minutes"] != 41.0 {
@@ -463,8 +452,8 @@ func TestWellbeing_Debrief(t *testing.T) {
 }
 
 func TestWellbeing_DailyCap(t *testing.T) {
-	clock := &testClock{t: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
-	h := newHarness(t, func(o *Options) { o.DailyCap = 2; o.Now = clock.now })
+	clock := testkit.NewClock(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
+	h := newHarness(t, func(o *Options) { o.DailyCap = 2; o.Now = clock.Now })
 	anna := h.counselor("anna", "Anna", false)
 	bo := h.counselor("bo", "Bo", false)
 	for range 2 {
@@ -491,7 +480,7 @@ func TestWellbeing_DailyCap(t *testing.T) {
 	bo.expectError("unavailable")
 
 	// A new day in Stockholm: the count starts again.
-	clock.add(16 * time.Hour)
+	clock.Advance(16 * time.Hour)
 	q := h.parent()
 	q.send(map[string]any{"type": "hello", "audience": "young"})
 	q.expect("welcome")

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
-	"parentline/audit"
 	"regexp"
 	"strings"
 	"sync"
@@ -14,6 +13,9 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+
+	"parentline/audit"
+	"parentline/internal/testkit"
 )
 
 var (
@@ -241,7 +243,7 @@ func TestCreateConsented_Refusals(t *testing.T) {
 }
 
 func TestNoRecipients_ServerStartsButCannotSeal(t *testing.T) {
-	logs := &syncBuffer{}
+	logs := &testkit.LogBuffer{}
 	db, _ := openTestDB(t)
 	svc, err := NewService(Options{DB: db, Log: zerolog.New(logs)})
 	if err != nil {
@@ -456,9 +458,7 @@ func TestOpenCase_IsAudited(t *testing.T) {
 
 func TestEscalationsAreCountedByStockholmMonth(t *testing.T) {
 	h := newHarness(t)
-	h.clock.mu.Lock()
-	h.clock.t = time.Date(2026, 11, 30, 22, 30, 0, 0, time.UTC) // 23:30 in Stockholm
-	h.clock.mu.Unlock()
+	h.clock.Set(time.Date(2026, 11, 30, 22, 30, 0, 0, time.UTC)) // 23:30 in Stockholm
 	h.createConsented(t)
 	h.clock.Advance(time.Hour) // 00:30 on 1 December in Stockholm
 	h.createConsented(t)

@@ -1,7 +1,6 @@
 package consent
 
 import (
-	"bytes"
 	"crypto/ecdh"
 	"encoding/json"
 	"path/filepath"
@@ -11,55 +10,22 @@ import (
 
 	"github.com/rs/zerolog"
 	bolt "go.etcd.io/bbolt"
+
+	"parentline/internal/testkit"
 )
 
-// fakeClock is a settable clock.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *fakeClock {
-	return &fakeClock{t: time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
-// syncBuffer is a log sink safe for concurrent writers.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) Bytes() []byte {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return bytes.Clone(b.buf.Bytes())
+// newClock returns a settable clock at the tests' start.
+func newClock() *testkit.Clock {
+	return testkit.NewClock(time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC))
 }
 
 type harness struct {
 	svc    *Service
 	db     *bolt.DB
 	path   string
-	clock  *fakeClock
+	clock  *testkit.Clock
 	keys   []*ecdh.PrivateKey // held by the test: the intake's side
-	logs   *syncBuffer
+	logs   *testkit.LogBuffer
 	mu     sync.Mutex
 	notes  []string // Notify calls
 	status []string // OnStatus calls: raisedBy|reference|status
@@ -81,7 +47,7 @@ func openTestDB(t *testing.T) (*bolt.DB, string) {
 func newHarness(t *testing.T, tune ...func(*Options)) *harness {
 	t.Helper()
 	db, path := openTestDB(t)
-	h := &harness{db: db, path: path, clock: newClock(), logs: &syncBuffer{}}
+	h := &harness{db: db, path: path, clock: newClock(), logs: &testkit.LogBuffer{}}
 	var pubs []*ecdh.PublicKey
 	for range 2 {
 		k, err := GenerateKey()

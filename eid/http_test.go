@@ -24,27 +24,13 @@ import (
 
 	"parentline/eid"
 	"parentline/eid/testid"
+	"parentline/internal/testkit"
 )
 
-// clock is a settable clock shared by the provider, the sessions and the
-// service.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *clock { return &clock{t: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
+// newClock returns a settable clock, to share by the provider, the
+// sessions and the service.
+func newClock() *testkit.Clock {
+	return testkit.NewClock(time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC))
 }
 
 // counting wraps a Provider, counting Collect calls and remembering the
@@ -84,7 +70,7 @@ func (c *counting) AutoStartURL(token, redirect string) string {
 
 type env struct {
 	t        *testing.T
-	clk      *clock
+	clk      *testkit.Clock
 	test     *testid.Provider
 	prov     *counting
 	sessions *eid.Sessions

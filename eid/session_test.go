@@ -4,29 +4,15 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"parentline/internal/testkit"
 )
 
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
+func newTestClock() *testkit.Clock {
+	return testkit.NewClock(time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC))
 }
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
-func newTestClock() *testClock { return &testClock{t: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)} }
 
 var anna = User{PersonalNumber: "190308189802", Name: "Anna Testsson", GivenName: "Anna", Surname: "Testsson"}
 

@@ -1,7 +1,6 @@
 package interest
 
 import (
-	"bytes"
 	"context"
 	"crypto/ecdh"
 	"encoding/json"
@@ -19,6 +18,7 @@ import (
 	"parentline/audit"
 	"parentline/consent"
 	"parentline/internal/field"
+	"parentline/internal/testkit"
 	"parentline/mail"
 )
 
@@ -50,42 +50,6 @@ const (
 // the mail) in the database file.
 var personalStrings = []string{pnAnna, pnAnna[2:], pnBo, pnBo[2:], nameAnna, nameBo, givenAnna, surnameAnna,
 	emailAnna, phoneAnna, phoneDigits, addressAnna, healthNote, motivation, newEmail, newPhone, "Zyxbergsgården"}
-
-// fakeClock is a settable clock.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
-// syncBuffer is a log sink safe for concurrent writers.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // fakeMailer records what it accepts; it refuses while fail > 0.
 type fakeMailer struct {
@@ -239,8 +203,8 @@ type harness struct {
 	s      *Store
 	db     *bolt.DB
 	path   string
-	clock  *fakeClock
-	logs   *syncBuffer
+	clock  *testkit.Clock
+	logs   *testkit.LogBuffer
 	mailer *fakeMailer
 	// keys are the readers' private keys by unit code.
 	keys map[string][]*ecdh.PrivateKey
@@ -286,7 +250,7 @@ func newKeys(t *testing.T, n int) ([]*ecdh.PrivateKey, []*ecdh.PublicKey) {
 func newHarness(t *testing.T) *harness {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "parentline.db")
-	h := &harness{db: openDB(t, path), path: path, clock: &fakeClock{t: start}, logs: &syncBuffer{},
+	h := &harness{db: openDB(t, path), path: path, clock: testkit.NewClock(start), logs: &testkit.LogBuffer{},
 		mailer: &fakeMailer{}, keys: map[string][]*ecdh.PrivateKey{}}
 	t.Cleanup(func() { h.db.Close() })
 	unit := func(code, name string, n int) Unit {

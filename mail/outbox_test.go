@@ -1,7 +1,6 @@
 package mail
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -12,30 +11,14 @@ import (
 	"testing"
 
 	"github.com/rs/zerolog"
+
+	"parentline/internal/testkit"
 )
 
 func nopLogger() zerolog.Logger { return zerolog.Nop() }
 
-// syncBuffer is a log sink that the race detector accepts being written from many goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 func TestOutboxKeepsAndLogs(t *testing.T) {
-	var logs syncBuffer
+	var logs testkit.LogBuffer
 	ob := NewOutbox(zerolog.New(&logs))
 	if err := ob.Send(context.Background(), notification); err != nil {
 		t.Fatal(err)

@@ -23,6 +23,7 @@ import (
 	"parentline/eid/testid"
 	"parentline/interest"
 	"parentline/internal/field"
+	"parentline/internal/testkit"
 )
 
 // The test persons of the e-ID test provider.
@@ -38,59 +39,25 @@ var start = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 
 var secret = []byte("0123456789abcdef0123456789abcdef-mypages-test")
 
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // env is a real server: bbolt in a temp dir, the booking store, e-ID
 // sessions with the test provider, Mina sidor over the bookings and regs.
 type env struct {
 	t        *testing.T
-	clk      *fakeClock
+	clk      *testkit.Clock
 	db       *bolt.DB
 	bk       *booking.Store
 	regs     Registrations
 	prov     *testid.Provider
 	sessions *eid.Sessions
 	srv      *httptest.Server
-	logs     *syncBuffer
+	logs     *testkit.LogBuffer
 	log      zerolog.Logger
 }
 
 // newEnv starts the server; regs makes the registration source (nil: none).
 func newEnv(t *testing.T, regs func(e *env) Registrations) *env {
 	t.Helper()
-	e := &env{t: t, clk: &fakeClock{t: start}, logs: &syncBuffer{}}
+	e := &env{t: t, clk: testkit.NewClock(start), logs: &testkit.LogBuffer{}}
 	e.log = zerolog.New(e.logs)
 	db, err := bolt.Open(filepath.Join(t.TempDir(), "parentline.db"), 0o600, &bolt.Options{Timeout: time.Second})
 	if err != nil {

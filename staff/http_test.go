@@ -1,7 +1,6 @@
 package staff
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -10,36 +9,19 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/rs/zerolog"
+
+	"parentline/internal/testkit"
 )
-
-// syncBuffer is a log sink safe for the server's goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 type testServer struct {
 	*httptest.Server
 	store *Store
 	auth  *Auth
-	logs  *syncBuffer
+	logs  *testkit.LogBuffer
 }
 
 // newTestServer serves the auth endpoints and a few guarded routes. A test
@@ -48,7 +30,7 @@ type testServer struct {
 func newTestServer(t *testing.T, opts Options) *testServer {
 	t.Helper()
 	store := newTestStore(t, opts)
-	logs := &syncBuffer{}
+	logs := &testkit.LogBuffer{}
 	auth := NewAuth(store, AuthOptions{Log: zerolog.New(logs)})
 	whoami := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		sess, ok := FromContext(r.Context())

@@ -10,28 +10,13 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"parentline/internal/testkit"
 )
 
-// fakeClock is a settable clock for tests.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newFakeClock() *fakeClock {
-	return &fakeClock{t: time.Date(2025, 3, 10, 9, 0, 0, 0, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
+// newFakeClock returns a settable clock at the tests' start.
+func newFakeClock() *testkit.Clock {
+	return testkit.NewClock(time.Date(2025, 3, 10, 9, 0, 0, 0, time.UTC))
 }
 
 // openDB opens a fresh bbolt file in a temporary directory.

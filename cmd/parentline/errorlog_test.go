@@ -5,10 +5,12 @@ import (
 	"testing"
 
 	"github.com/rs/zerolog"
+
+	"parentline/internal/testkit"
 )
 
 func TestHTTPErrorLogRedactsAddresses(t *testing.T) {
-	var out syncBuffer
+	var out testkit.LogBuffer
 	l := httpErrorLog(zerolog.New(&out))
 	l.Printf("http: TLS handshake error from 203.0.113.7:51234: EOF")
 	l.Printf("http: panic serving [2001:db8::17]:443: boom")

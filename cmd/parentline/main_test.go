@@ -20,30 +20,14 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+
+	"parentline/internal/testkit"
 )
-
-// syncBuffer is a log sink tests can read while the server writes.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 type testServer struct {
 	base string
 	data string
-	logs *syncBuffer
+	logs *testkit.LogBuffer
 	srv  *Server      // the running server, for tests that reach inside (e.g. to change a user)
 	stop func() error // shuts the server down and returns Serve's error
 }
@@ -95,7 +79,7 @@ func startServer(t *testing.T, data string, extra ...string) *testServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &syncBuffer{}
+	logs := &testkit.LogBuffer{}
 	srv, err := newServer(cfg, newLogger(cfg, logs))
 	if err != nil {
 		t.Fatal(err)
@@ -378,7 +362,7 @@ func TestRun_GracefulShutdownTellsParents(t *testing.T) {
 	ln.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var stdout, stderr syncBuffer
+	var stdout, stderr testkit.LogBuffer
 	exit := make(chan int, 1)
 	env := map[string]string{"PARENTLINE_ADDR": addr, "PARENTLINE_DATA": data, "PARENTLINE_HOURS": "always"}
 	go func() {

@@ -1,7 +1,6 @@
 package outbox
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -16,6 +15,7 @@ import (
 	"github.com/rs/zerolog"
 	"go.etcd.io/bbolt"
 
+	"parentline/internal/testkit"
 	"parentline/mail"
 )
 
@@ -25,24 +25,6 @@ const (
 	address = "mottagare.testperson@example.se"
 	secret  = "the secret text of the mail"
 )
-
-// clock is a settable clock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 // recorder is a Mailer that keeps what it accepted. It refuses the next
 // fail mails, and calls before (if set) before each.
@@ -78,28 +60,10 @@ func (r *recorder) messages() []mail.Message {
 	return slices.Clone(r.sent)
 }
 
-// syncBuffer is a log sink safe for concurrent writers.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 type harness struct {
 	db    *bbolt.DB
-	clock *clock
-	log   *syncBuffer
+	clock *testkit.Clock
+	log   *testkit.LogBuffer
 	d     *Deliverer
 	m     *recorder
 }
@@ -118,7 +82,7 @@ func newHarness(t *testing.T) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := &harness{db: db, clock: &clock{t: time.Date(2025, 3, 10, 9, 0, 0, 0, time.UTC)}, log: &syncBuffer{},
+	h := &harness{db: db, clock: testkit.NewClock(time.Date(2025, 3, 10, 9, 0, 0, 0, time.UTC)), log: &testkit.LogBuffer{},
 		m: &recorder{}}
 	h.d = &Deliverer{DB: db, Bucket: testBucket, Name: "test", Now: h.clock.Now, Log: zerolog.New(h.log)}
 	return h
