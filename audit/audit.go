@@ -65,6 +65,14 @@ const (
 	ActionInterestRefusedForeignUnit = "interest_refused_foreign_unit" // staff asked for another unit's records
 	ActionInterestRefusedUnknownID   = "interest_refused_unknown_id"   // staff asked for an id that does not exist
 	ActionInterestRefusedNotOwner    = "interest_refused_not_owner"    // a citizen asked for another person's record
+	// Staff accounts (package staff); the actor is the admin, the
+	// reference the changed account's username.
+	ActionUserAdded       = "user_added"
+	ActionUserChanged     = "user_changed" // its name or roles
+	ActionUserDisabled    = "user_disabled"
+	ActionUserEnabled     = "user_enabled"
+	ActionUserPasswordSet = "user_password_set"
+	ActionUserDeleted     = "user_deleted"
 )
 
 var auditActions = []string{ActionCreated, ActionApproved, ActionOpened, ActionAcknowledged,
@@ -72,7 +80,8 @@ var auditActions = []string{ActionCreated, ActionApproved, ActionOpened, ActionA
 	ActionChatFollowed, ActionChatTakenOver,
 	ActionInterestSubmitted, ActionInterestOpened, ActionInterestStatus, ActionInterestDeleted,
 	ActionInterestWithdrawn, ActionInterestConsentWithdrawn, ActionInterestCorrected, ActionInterestPurged,
-	ActionInterestRefusedForeignUnit, ActionInterestRefusedUnknownID, ActionInterestRefusedNotOwner}
+	ActionInterestRefusedForeignUnit, ActionInterestRefusedUnknownID, ActionInterestRefusedNotOwner,
+	ActionUserAdded, ActionUserChanged, ActionUserDisabled, ActionUserEnabled, ActionUserPasswordSet, ActionUserDeleted}
 
 // Actors that are not staff members.
 const (

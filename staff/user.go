@@ -300,6 +300,14 @@ func (s *Store) SetDisabled(username string, disabled bool) error {
 // updateUser applies change to a user's record, ends their sessions in the
 // same transaction if end is set, and then tells the session backend.
 func (s *Store) updateUser(username string, end bool, change func(*userRecord)) error {
+	_, err := s.updateUserGuarded(username, end, change, nil)
+	return err
+}
+
+// updateUserGuarded is updateUser with a guard that runs in the same
+// transaction after the change is written; its error undoes the change.
+// It returns the user as changed.
+func (s *Store) updateUserGuarded(username string, end bool, change func(*userRecord), guard func(tx *bolt.Tx) error) (User, error) {
 	var rec userRecord
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		var ok bool
@@ -319,19 +327,31 @@ func (s *Store) updateUser(username string, end bool, change func(*userRecord)) 
 		if err := tx.Bucket(usersBucket).Put([]byte(username), buf); err != nil {
 			return err
 		}
+		if guard != nil {
+			if err := guard(tx); err != nil {
+				return err
+			}
+		}
 		if end {
 			_, err = deleteSessions(tx, func(r sessionRecord) bool { return r.Username == username })
 		}
 		return err
 	})
 	if err != nil {
-		return err
+		return User{}, err
 	}
-	return s.userChanged(UserChange{User: rec.user(username), End: end})
+	u := rec.user(username)
+	return u, s.userChanged(UserChange{User: u, End: end})
 }
 
 // DeleteUser removes a user and ends their sessions.
 func (s *Store) DeleteUser(username string) error {
+	return s.deleteUserGuarded(username, nil)
+}
+
+// deleteUserGuarded is DeleteUser with a guard that runs in the same
+// transaction after the deletion; its error undoes it.
+func (s *Store) deleteUserGuarded(username string, guard func(tx *bolt.Tx) error) error {
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(usersBucket)
 		if b.Get([]byte(username)) == nil {
@@ -339,6 +359,11 @@ func (s *Store) DeleteUser(username string) error {
 		}
 		if err := b.Delete([]byte(username)); err != nil {
 			return err
+		}
+		if guard != nil {
+			if err := guard(tx); err != nil {
+				return err
+			}
 		}
 		_, err := deleteSessions(tx, func(r sessionRecord) bool { return r.Username == username })
 		return err

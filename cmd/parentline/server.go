@@ -268,6 +268,9 @@ func (s *Server) buildStore(mux *http.ServeMux, sessions staff.SessionBackend, c
 	mux.Handle("GET /api/audit", admin(audit.Handler(s.db)))
 	mux.Handle("POST /api/topics", admin(s.republishTopics(s.topics.HandleCreate)))
 	mux.Handle("PUT /api/topics/{id}", admin(s.republishTopics(s.topics.HandleUpdate)))
+	s.users.AccountRoutes(mux, s.auth.Require, staff.AccountOptions{Log: s.log, Audit: func(actor, action, username string) error {
+		return s.db.Update(func(tx *bolt.Tx) error { return audit.Append(tx, time.Now(), actor, action, username) })
+	}})
 	mux.Handle("GET /api/canned", chatStaff(http.HandlerFunc(answers.HandleList)))
 	mux.Handle("POST /api/canned", editors(http.HandlerFunc(answers.HandleCreate)))
 	mux.Handle("PUT /api/canned/{id}", editors(http.HandlerFunc(answers.HandleUpdate)))
