@@ -13,6 +13,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"parentline/audit"
+	"parentline/internal/field"
 	"parentline/internal/web"
 )
 
@@ -163,44 +164,31 @@ func account(u User) accountJSON {
 	return accountJSON{Username: u.Username, Name: u.Name, Roles: roles, Disabled: u.Disabled, Created: u.Created}
 }
 
-// text is a message in Swedish and English.
-type text struct {
-	Sv string `json:"sv"`
-	En string `json:"en"`
-}
-
-func (t text) in(lang string) string {
-	if lang == "en" {
-		return t.En
-	}
-	return t.Sv
-}
-
 // Labels of the roles, for the page.
 var (
-	roleLabels = map[Role]text{
-		RoleCounselor:    {"Rådgivare", "Counsellor"},
-		RoleSupervisor:   {"Arbetsledare", "Supervisor"},
-		RoleStatistician: {"Statistiker", "Statistician"},
-		RoleAdmin:        {"Administratör", "Administrator"},
-		RoleIntake:       {"Socialtjänstens mottagning", "Social services intake"},
-		RoleBooking:      {"Familjerådgivningen (bokningar)", "Family counselling (bookings)"},
+	roleLabels = map[Role]field.Message{
+		RoleCounselor:    {Sv: "Rådgivare", En: "Counsellor"},
+		RoleSupervisor:   {Sv: "Arbetsledare", En: "Supervisor"},
+		RoleStatistician: {Sv: "Statistiker", En: "Statistician"},
+		RoleAdmin:        {Sv: "Administratör", En: "Administrator"},
+		RoleIntake:       {Sv: "Socialtjänstens mottagning", En: "Social services intake"},
+		RoleBooking:      {Sv: "Familjerådgivningen (bokningar)", En: "Family counselling (bookings)"},
 	}
-	prefixLabels = map[string][2]text{ // label, hint for the scope
-		"foster":      {{"Familjehemssekreterare", "Foster-care staff"}, {"kommunkod, t.ex. 2380", "municipality code, e.g. 2380"}},
-		"coordinator": {{"Samordnare ABC och Komet", "ABC and Komet coordinator"}, {"stadsdel, t.ex. kungsholmen", "city district, e.g. kungsholmen"}},
+	prefixLabels = map[string][2]field.Message{ // label, hint for the scope
+		"foster":      {{Sv: "Familjehemssekreterare", En: "Foster-care staff"}, {Sv: "kommunkod, t.ex. 2380", En: "municipality code, e.g. 2380"}},
+		"coordinator": {{Sv: "Samordnare ABC och Komet", En: "ABC and Komet coordinator"}, {Sv: "stadsdel, t.ex. kungsholmen", En: "city district, e.g. kungsholmen"}},
 	}
 )
 
 type (
 	plainRoleJSON struct {
-		Role  Role `json:"role"`
-		Label text `json:"label"`
+		Role  Role          `json:"role"`
+		Label field.Message `json:"label"`
 	}
 	scopedRoleJSON struct {
-		Prefix string `json:"prefix"`
-		Label  text   `json:"label"`
-		Hint   text   `json:"hint"`
+		Prefix string        `json:"prefix"`
+		Label  field.Message `json:"label"`
+		Hint   field.Message `json:"hint"`
 	}
 )
 
@@ -243,7 +231,7 @@ func (a *accountAPI) handleAdd(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req.Username = strings.TrimSpace(req.Username)
-	fields := map[string]text{}
+	fields := field.Errors{}
 	if err := checkUsername(req.Username); err != nil {
 		fields["username"] = fieldUsername
 	}
@@ -288,7 +276,7 @@ func (a *accountAPI) handleChange(w http.ResponseWriter, r *http.Request) {
 	}
 	username := r.PathValue("username")
 	c := AccountChange{Name: req.Name, Disabled: req.Disabled}
-	fields := map[string]text{}
+	fields := field.Errors{}
 	if req.Name != nil {
 		if _, err := cleanName(*req.Name); err != nil {
 			fields["name"] = fieldName
@@ -345,7 +333,7 @@ func (a *accountAPI) handlePassword(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := checkPassword(req.Password); err != nil {
-		a.invalid(w, r, map[string]text{"password": fieldPassword})
+		a.invalid(w, r, field.Errors{"password": fieldPassword})
 		return
 	}
 	username, actor := r.PathValue("username"), actorOf(r)
@@ -381,57 +369,57 @@ func actorOf(r *http.Request) string {
 
 // Per-field messages.
 var (
-	fieldUsername = text{
-		fmt.Sprintf("Användarnamnet ska vara %d–%d tecken: små bokstäver a–z, siffror och . _ -", minUsername, maxUsername),
-		fmt.Sprintf("The username must be %d–%d characters: lower-case a–z, digits and . _ -", minUsername, maxUsername)}
-	fieldName = text{
-		fmt.Sprintf("Namnet får vara högst %d tecken och inte innehålla styrtecken.", maxName),
-		fmt.Sprintf("The name may be at most %d characters, without control characters.", maxName)}
-	fieldPassword = text{
-		fmt.Sprintf("Lösenordet ska vara minst %d tecken.", minPasswordChars),
-		fmt.Sprintf("The password must be at least %d characters.", minPasswordChars)}
-	fieldNoRole = text{"Välj minst en roll.", "Choose at least one role."}
+	fieldUsername = field.Message{
+		Sv: fmt.Sprintf("Användarnamnet ska vara %d–%d tecken: små bokstäver a–z, siffror och . _ -", minUsername, maxUsername),
+		En: fmt.Sprintf("The username must be %d–%d characters: lower-case a–z, digits and . _ -", minUsername, maxUsername)}
+	fieldName = field.Message{
+		Sv: fmt.Sprintf("Namnet får vara högst %d tecken och inte innehålla styrtecken.", maxName),
+		En: fmt.Sprintf("The name may be at most %d characters, without control characters.", maxName)}
+	fieldPassword = field.Message{
+		Sv: fmt.Sprintf("Lösenordet ska vara minst %d tecken.", minPasswordChars),
+		En: fmt.Sprintf("The password must be at least %d characters.", minPasswordChars)}
+	fieldNoRole = field.Message{Sv: "Välj minst en roll.", En: "Choose at least one role."}
 )
 
 // rolesField checks a role list and says what is wrong with it.
-func rolesField(roles []Role) (text, bool) {
+func rolesField(roles []Role) (field.Message, bool) {
 	if len(roles) == 0 {
 		return fieldNoRole, true
 	}
 	for _, r := range roles {
 		if checkRole(r) != nil {
-			return text{
-				fmt.Sprintf("Rollen %q finns inte, eller saknar en giltig avgränsning (t.ex. foster:2380).", string(r)),
-				fmt.Sprintf("The role %q does not exist, or lacks a valid scope (e.g. foster:2380).", string(r))}, true
+			return field.Message{
+				Sv: fmt.Sprintf("Rollen %q finns inte, eller saknar en giltig avgränsning (t.ex. foster:2380).", string(r)),
+				En: fmt.Sprintf("The role %q does not exist, or lacks a valid scope (e.g. foster:2380).", string(r))}, true
 		}
 	}
-	return text{}, false
+	return field.Message{}, false
 }
 
 // Messages of the error codes.
-var accountErrors = map[string]text{
-	"bad_request": {"Ogiltig begäran.", "Invalid request."},
-	"too_large":   {"Begäran är för stor.", "The request is too large."},
-	"invalid":     {"Rätta de markerade fälten.", "Correct the marked fields."},
-	"exists":      {"Det finns redan ett konto med det användarnamnet.", "An account with that username already exists."},
-	"no_user":     {"Kontot finns inte.", "The account does not exist."},
-	"self": {"Du kan inte stänga av eller ta bort ditt eget konto, eller ta bort din egen administratörsroll.",
-		"You cannot disable or delete your own account, or remove your own administrator role."},
-	"last_admin": {"Det måste finnas minst en aktiv administratör. Ge någon annan rollen först.",
-		"There must be at least one active administrator. Give someone else the role first."},
-	"internal": {"Något gick fel. Ingenting har ändrats om inte annat sägs. Försök igen.",
-		"Something went wrong. Nothing was changed unless said otherwise. Please try again."},
+var accountErrors = map[string]field.Message{
+	"bad_request": {Sv: "Ogiltig begäran.", En: "Invalid request."},
+	"too_large":   {Sv: "Begäran är för stor.", En: "The request is too large."},
+	"invalid":     {Sv: "Rätta de markerade fälten.", En: "Correct the marked fields."},
+	"exists":      {Sv: "Det finns redan ett konto med det användarnamnet.", En: "An account with that username already exists."},
+	"no_user":     {Sv: "Kontot finns inte.", En: "The account does not exist."},
+	"self": {Sv: "Du kan inte stänga av eller ta bort ditt eget konto, eller ta bort din egen administratörsroll.",
+		En: "You cannot disable or delete your own account, or remove your own administrator role."},
+	"last_admin": {Sv: "Det måste finnas minst en aktiv administratör. Ge någon annan rollen först.",
+		En: "There must be at least one active administrator. Give someone else the role first."},
+	"internal": {Sv: "Något gick fel. Ingenting har ändrats om inte annat sägs. Försök igen.",
+		En: "Something went wrong. Nothing was changed unless said otherwise. Please try again."},
 }
 
-func (a *accountAPI) answer(w http.ResponseWriter, r *http.Request, status int, code string, fields map[string]text) {
-	body := map[string]any{"error": accountErrors[code].in(web.Lang(r)), "code": code}
+func (a *accountAPI) answer(w http.ResponseWriter, r *http.Request, status int, code string, fields field.Errors) {
+	body := map[string]any{"error": accountErrors[code].In(web.Lang(r)), "code": code}
 	if fields != nil {
 		body["fields"] = fields
 	}
 	web.JSON(w, status, body)
 }
 
-func (a *accountAPI) invalid(w http.ResponseWriter, r *http.Request, fields map[string]text) {
+func (a *accountAPI) invalid(w http.ResponseWriter, r *http.Request, fields field.Errors) {
 	a.answer(w, r, http.StatusUnprocessableEntity, "invalid", fields)
 }
 

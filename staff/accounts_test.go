@@ -13,6 +13,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"parentline/audit"
+	"parentline/internal/field"
 	"parentline/internal/testkit"
 )
 
@@ -303,13 +304,13 @@ func TestAccounts_Roles(t *testing.T) {
 	r := do(t, ada, "GET", s.URL+"/api/users/roles", "")
 	var got struct {
 		Plain []struct {
-			Role  string `json:"role"`
-			Label text   `json:"label"`
+			Role  string        `json:"role"`
+			Label field.Message `json:"label"`
 		} `json:"plain"`
 		Scoped []struct {
-			Prefix string `json:"prefix"`
-			Label  text   `json:"label"`
-			Hint   text   `json:"hint"`
+			Prefix string        `json:"prefix"`
+			Label  field.Message `json:"label"`
+			Hint   field.Message `json:"hint"`
 		} `json:"scoped"`
 	}
 	if err := json.Unmarshal([]byte(r.text), &got); err != nil || r.status != 200 {
