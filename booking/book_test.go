@@ -245,8 +245,8 @@ func TestCoSign_Confirms(t *testing.T) {
 	// Mail: invitation with link to the co-applicant, receipt to the
 	// applicant, then the confirmation to each.
 	h.deliver(t)
-	coMail := h.mailer.to(coEmail)
-	appMail := h.mailer.to(applicantEmail)
+	coMail := h.mailer.To(coEmail)
+	appMail := h.mailer.To(applicantEmail)
 	if len(coMail) != 2 || len(appMail) != 2 {
 		t.Fatalf("mails: %d to the co-applicant, %d to the applicant", len(coMail), len(appMail))
 	}
@@ -303,7 +303,7 @@ func TestCoSign_SamePerson(t *testing.T) {
 
 	h.deliver(t)
 	var told bool
-	for _, m := range h.mailer.to(applicantEmail) {
+	for _, m := range h.mailer.To(applicantEmail) {
 		told = told || strings.Contains(m.Text, "Samma person stod som både sökande och medsökande")
 	}
 	if !told {
@@ -327,11 +327,11 @@ func TestDecline(t *testing.T) {
 		t.Fatalf("state %s", my.State)
 	}
 	h.deliver(t)
-	msgs := h.mailer.to(applicantEmail)
+	msgs := h.mailer.To(applicantEmail)
 	if len(msgs) != 2 || !strings.Contains(msgs[1].Text, "Medsökande har tackat nej") || !strings.Contains(msgs[1].Text, baseURL+"/boka") {
 		t.Fatalf("applicant's mails: %d", len(msgs))
 	}
-	if len(h.mailer.to(coEmail)) != 1 {
+	if len(h.mailer.To(coEmail)) != 1 {
 		t.Fatal("the co-applicant got more than the invitation")
 	}
 }
@@ -381,7 +381,7 @@ func TestExpireHolds(t *testing.T) {
 	}
 	h.deliver(t)
 	expired := 0
-	for _, m := range h.mailer.to(applicantEmail) {
+	for _, m := range h.mailer.To(applicantEmail) {
 		if strings.Contains(m.Text, "Medsökande signerade inte bokningen i tid") {
 			expired++
 		}

@@ -92,7 +92,7 @@ func TestMail_SharedAddress(t *testing.T) {
 	}
 	h.deliver(t)
 	confirmations := 0
-	for _, m := range h.mailer.messages() {
+	for _, m := range h.mailer.Messages() {
 		if strings.Contains(m.Text, ConfirmationPhrase) {
 			confirmations++
 		}

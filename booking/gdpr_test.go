@@ -45,7 +45,7 @@ func TestCorrectContact_ApplicantAndCoApplicant(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.deliver(t)
-	if len(h.mailer.to("ny.adress@example.se")) == 0 {
+	if len(h.mailer.To("ny.adress@example.se")) == 0 {
 		t.Fatal("no mail to the corrected address")
 	}
 

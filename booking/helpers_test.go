@@ -5,7 +5,6 @@ import (
 	"errors"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -13,7 +12,6 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"parentline/internal/testkit"
-	"parentline/mail"
 )
 
 // Personnummer for the tests: 189001019802 (a Skatteverket-style test
@@ -45,50 +43,13 @@ const (
 var personalStrings = []string{pnApplicant, pnApplicant[2:], pnCo, pnCo[2:], applicantName, applicantEidName,
 	coName, applicantEmail, coEmail, "Provgatan 17", mobileDigits, signatureText, ocspText}
 
-// fakeMailer records what it accepts; it refuses while fail > 0.
-type fakeMailer struct {
-	mu   sync.Mutex
-	sent []mail.Message
-	fail int
-}
-
-func (m *fakeMailer) Send(ctx context.Context, msg mail.Message) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.fail > 0 {
-		m.fail--
-		return errors.New("mail: smtp: 451 try again later (example.se)")
-	}
-	m.sent = append(m.sent, msg)
-	return nil
-}
-
-func (m *fakeMailer) messages() []mail.Message {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return append([]mail.Message(nil), m.sent...)
-}
-
-// to returns the messages sent to addr.
-func (m *fakeMailer) to(addr string) []mail.Message {
-	var out []mail.Message
-	for _, msg := range m.messages() {
-		for _, a := range msg.To {
-			if a == addr {
-				out = append(out, msg)
-			}
-		}
-	}
-	return out
-}
-
 type harness struct {
 	s      *Store
 	db     *bolt.DB
 	path   string
 	clock  *testkit.Clock
 	logs   *testkit.LogBuffer
-	mailer *fakeMailer
+	mailer *testkit.Mailer
 }
 
 var testSecret = []byte("0123456789abcdef0123456789abcdef-booking-test")
@@ -111,7 +72,7 @@ func newHarness(t *testing.T) *harness {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "parentline.db")
 	db := openDB(t, path)
-	h := &harness{db: db, path: path, clock: testkit.NewClock(start), logs: &testkit.LogBuffer{}, mailer: &fakeMailer{}}
+	h := &harness{db: db, path: path, clock: testkit.NewClock(start), logs: &testkit.LogBuffer{}, mailer: &testkit.Mailer{}}
 	t.Cleanup(func() { h.db.Close() })
 	h.s = h.open(t)
 	t.Cleanup(func() {

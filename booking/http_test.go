@@ -54,7 +54,7 @@ type httpEnv struct {
 	sessions *eid.Sessions
 	svc      *eid.Service
 	srv      *httptest.Server
-	mailer   *fakeMailer
+	mailer   *testkit.Mailer
 	logs     *testkit.LogBuffer
 	staff    *browser // a staff member's browser (the fake Staff middleware's header)
 }
@@ -86,7 +86,7 @@ func fakeStaff(h http.Handler) http.Handler {
 // service and the booking routes, all on one fake clock.
 func newHTTPEnv(t *testing.T) *httpEnv {
 	t.Helper()
-	e := &httpEnv{t: t, clk: testkit.NewClock(httpStart), mailer: &fakeMailer{}, logs: &testkit.LogBuffer{}}
+	e := &httpEnv{t: t, clk: testkit.NewClock(httpStart), mailer: &testkit.Mailer{}, logs: &testkit.LogBuffer{}}
 	db := openDB(t, filepath.Join(t.TempDir(), "parentline.db"))
 	t.Cleanup(func() { db.Close() })
 	log := zerolog.New(e.logs)
@@ -317,7 +317,7 @@ func (e *httpEnv) invitationToken() string {
 	if _, err := e.s.DeliverMail(context.Background(), e.mailer); err != nil {
 		e.t.Fatal(err)
 	}
-	msgs := e.mailer.to(typedCoEmail)
+	msgs := e.mailer.To(typedCoEmail)
 	for i := len(msgs) - 1; i >= 0; i-- {
 		if m := tokenRE.FindStringSubmatch(msgs[i].Text); m != nil {
 			return m[1]
@@ -523,7 +523,7 @@ func TestHTTP_TwoBrowsersBookAndCoSign(t *testing.T) {
 	}
 	for _, addr := range []string{typedEmail, typedCoEmail} {
 		found := false
-		for _, m := range e.mailer.to(addr) {
+		for _, m := range e.mailer.To(addr) {
 			found = found || strings.Contains(m.Text, ConfirmationPhrase)
 		}
 		if !found {

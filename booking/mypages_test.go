@@ -50,7 +50,7 @@ func TestCancel_FreeOfChargeEarly(t *testing.T) {
 
 	h.deliver(t)
 	for _, addr := range []string{applicantEmail, coEmail} {
-		msgs := h.mailer.to(addr)
+		msgs := h.mailer.To(addr)
 		last := msgs[len(msgs)-1]
 		if !strings.Contains(last.Text, "Tiden är avbokad") || strings.Contains(last.Text, "samtalsavgiften på 200 kronor. Familjerådgivningen skickar") {
 			t.Fatalf("receipt to %s:\n%s", addr, last.Text)
@@ -105,7 +105,7 @@ func TestCancel_LateCostsTheFee(t *testing.T) {
 		t.Fatalf("co-applicant's fees: %+v", my.Fees)
 	}
 	h.deliver(t)
-	msgs := h.mailer.to(coEmail)
+	msgs := h.mailer.To(coEmail)
 	if !strings.Contains(msgs[len(msgs)-1].Text, "samtalsavgiften på 200 kronor") {
 		t.Fatal("the receipt does not mention the fee")
 	}
@@ -140,7 +140,7 @@ func TestCancel_AwaitingCosign(t *testing.T) {
 	_, err = h.s.Invitation(tok)
 	wantErr(t, err, ErrInvitationInvalid)
 	h.deliver(t)
-	if n := len(h.mailer.to(coEmail)); n != 0 {
+	if n := len(h.mailer.To(coEmail)); n != 0 {
 		t.Fatalf("the co-applicant got %d mails about a booking cancelled before the invitation went out", n)
 	}
 
@@ -152,7 +152,7 @@ func TestCancel_AwaitingCosign(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.deliver(t)
-	msgs := h.mailer.to(coEmail)
+	msgs := h.mailer.To(coEmail)
 	if len(msgs) != 2 || !strings.Contains(msgs[1].Text, "Länken i det tidigare mejlet gäller inte längre") {
 		t.Fatalf("co-applicant's mails: %d", len(msgs))
 	}
@@ -245,7 +245,7 @@ func TestRebook(t *testing.T) {
 	}
 
 	h.deliver(t)
-	msgs := h.mailer.to(coEmail)
+	msgs := h.mailer.To(coEmail)
 	last := msgs[len(msgs)-1].Text
 	if !strings.Contains(last, "ombokad") || !strings.Contains(last, "Tidigare tid") || !strings.Contains(last, "200 kronor") {
 		t.Fatalf("rebooking receipt:\n%s", last)

@@ -20,7 +20,7 @@ func TestDeliverMail_RetryAcrossRestart(t *testing.T) {
 		t.Fatalf("%d mails queued", n)
 	}
 
-	h.mailer.fail = 1 // the invitation (queued first) is refused
+	h.mailer.FailNext(1) // the invitation (queued first) is refused
 	sent, err := h.s.DeliverMail(context.Background(), h.mailer)
 	if sent != 1 || err == nil || !strings.Contains(err.Error(), "invitation") {
 		t.Fatalf("DeliverMail: sent %d, %v", sent, err)
@@ -47,7 +47,7 @@ func TestDeliverMail_RetryAcrossRestart(t *testing.T) {
 	if n, _ := h.s.PendingMail(); n != 0 {
 		t.Fatalf("%d mails left", n)
 	}
-	msgs := h.mailer.to(coEmail)
+	msgs := h.mailer.To(coEmail)
 	if len(msgs) != 1 || !strings.Contains(msgs[0].Text, tok) {
 		t.Fatal("the invitation was not delivered")
 	}
@@ -124,7 +124,7 @@ func TestMails_Content(t *testing.T) {
 	h.deliver(t)
 
 	kinds := map[string]int{}
-	for _, m := range h.mailer.messages() {
+	for _, m := range h.mailer.Messages() {
 		text := m.Subject + "\n" + m.Text
 		for _, pn := range []string{pnApplicant, pnCo} {
 			for _, form := range []string{pn, pn[2:], pn[2:8] + "-" + pn[8:], pn[:8] + "-" + pn[8:]} {

@@ -234,14 +234,12 @@ func TestRun(t *testing.T) {
 			t.Fatal("mail not delivered")
 		}
 	}
-	if len(h.mailer.to(applicantEmail)) != 2 { // the receipt and the release
-		t.Fatalf("%d mails to the applicant", len(h.mailer.to(applicantEmail)))
+	if len(h.mailer.To(applicantEmail)) != 2 { // the receipt and the release
+		t.Fatalf("%d mails to the applicant", len(h.mailer.To(applicantEmail)))
 	}
 
 	// A failing mailer is logged, not swallowed.
-	h.mailer.mu.Lock()
-	h.mailer.fail = 1 << 30
-	h.mailer.mu.Unlock()
+	h.mailer.FailNext(1 << 30)
 	other := h.publish(t, 96*time.Hour, FormParterapi, "Anna")
 	h.book(t, other.ID)
 	for failed := false; !failed; {

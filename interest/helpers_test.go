@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,7 +18,6 @@ import (
 	"parentline/consent"
 	"parentline/internal/field"
 	"parentline/internal/testkit"
-	"parentline/mail"
 )
 
 // The people of the store tests. The numbers are valid-looking 12-digit
@@ -50,30 +48,6 @@ const (
 // the mail) in the database file.
 var personalStrings = []string{pnAnna, pnAnna[2:], pnBo, pnBo[2:], nameAnna, nameBo, givenAnna, surnameAnna,
 	emailAnna, phoneAnna, phoneDigits, addressAnna, healthNote, motivation, newEmail, newPhone, "Zyxbergsgården"}
-
-// fakeMailer records what it accepts; it refuses while fail > 0.
-type fakeMailer struct {
-	mu   sync.Mutex
-	sent []mail.Message
-	fail int
-}
-
-func (m *fakeMailer) Send(ctx context.Context, msg mail.Message) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.fail > 0 {
-		m.fail--
-		return errors.New("mail: smtp: 451 try again later (example.se)")
-	}
-	m.sent = append(m.sent, msg)
-	return nil
-}
-
-func (m *fakeMailer) messages() []mail.Message {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return append([]mail.Message(nil), m.sent...)
-}
 
 // ---- the test forms ----
 
@@ -205,7 +179,7 @@ type harness struct {
 	path   string
 	clock  *testkit.Clock
 	logs   *testkit.LogBuffer
-	mailer *fakeMailer
+	mailer *testkit.Mailer
 	// keys are the readers' private keys by unit code.
 	keys map[string][]*ecdh.PrivateKey
 }
@@ -251,7 +225,7 @@ func newHarness(t *testing.T) *harness {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "parentline.db")
 	h := &harness{db: openDB(t, path), path: path, clock: testkit.NewClock(start), logs: &testkit.LogBuffer{},
-		mailer: &fakeMailer{}, keys: map[string][]*ecdh.PrivateKey{}}
+		mailer: &testkit.Mailer{}, keys: map[string][]*ecdh.PrivateKey{}}
 	t.Cleanup(func() { h.db.Close() })
 	unit := func(code, name string, n int) Unit {
 		privs, pubs := newKeys(t, n)

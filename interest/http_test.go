@@ -270,7 +270,7 @@ func TestHTTP_CitizenSubmitsAndStaffReads(t *testing.T) {
 	}
 	// The confirmation, in English, links to Mina sidor.
 	e.deliver(t)
-	if msgs := e.mailer.messages(); len(msgs) != 1 || msgs[0].Subject != "Your registration" ||
+	if msgs := e.mailer.Messages(); len(msgs) != 1 || msgs[0].Subject != "Your registration" ||
 		!strings.Contains(msgs[0].Text, id) {
 		t.Fatalf("mail %+v", msgs)
 	}

@@ -622,7 +622,7 @@ func TestMail_QueuedWithTheRecordsAndGoneAfterDelivery(t *testing.T) {
 		t.Fatal("the queued mail's address is not in the file")
 	}
 
-	h.mailer.fail = 1
+	h.mailer.FailNext(1)
 	if _, err := h.s.DeliverMail(t.Context(), h.mailer); err == nil {
 		t.Fatal("a refused mail is not an error")
 	}
@@ -633,7 +633,7 @@ func TestMail_QueuedWithTheRecordsAndGoneAfterDelivery(t *testing.T) {
 	if n := h.deliver(t); n != 1 {
 		t.Fatalf("delivered %d", n)
 	}
-	msgs := h.mailer.messages()
+	msgs := h.mailer.Messages()
 	if len(msgs) != 1 || msgs[0].To[0] != emailAnna || msgs[0].Subject != "Din intresseanmälan" ||
 		!strings.Contains(msgs[0].Text, recs[0].ID) || !strings.Contains(msgs[0].Text, recs[1].ID) ||
 		!strings.Contains(msgs[0].Text, baseURL+"/mina-sidor/") {
