@@ -569,3 +569,32 @@ func TestClusterStore_LoginThrottlePerClientAcrossNodes(t *testing.T) {
 		t.Fatalf("another client through the same chat node got %d, want 200", code)
 	}
 }
+
+// TestClusterStore_AccountsThroughChatNodes: an admin on one chat node adds
+// and disables an account; the new account logs in through another chat
+// node, and once disabled its session ends there at once.
+func TestClusterStore_AccountsThroughChatNodes(t *testing.T) {
+	r := redistest.Start(t)
+	startStoreNode(t, r, map[string]string{"adam": "admin"})
+	one, two := startChatNode(t, r), startChatNode(t, r)
+	adam := loginToken(t, one.base, "adam")
+
+	add := call(t, "POST", one.base+"/api/users", adam,
+		`{"username":"cecilia","name":"Cecilia","roles":["counselor"],"password":"`+clusterPassword+`"}`)
+	if add.status != http.StatusCreated {
+		t.Fatalf("adding an account through a chat node: %d %s", add.status, add.body)
+	}
+	cecilia := loginToken(t, two.base, "cecilia")
+	if status, roles := meRoles(t, two.base, cecilia); status != 200 || len(roles) != 1 || roles[0] != "counselor" {
+		t.Fatalf("the new account on another chat node: %d %v", status, roles)
+	}
+	if got := call(t, "PUT", one.base+"/api/users/cecilia", adam, `{"disabled":true}`); got.status != http.StatusOK {
+		t.Fatalf("disabling through a chat node: %d %s", got.status, got.body)
+	}
+	if status, _ := meRoles(t, two.base, cecilia); status != http.StatusUnauthorized {
+		t.Fatalf("the disabled account's session on the other chat node: %d", status)
+	}
+	if got := call(t, "PUT", two.base+"/api/users/adam", adam, `{"disabled":true}`); got.status != http.StatusConflict || !strings.Contains(got.body, `"self"`) {
+		t.Fatalf("an admin disabling themself through a chat node: %d %s", got.status, got.body)
+	}
+}
