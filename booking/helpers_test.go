@@ -12,6 +12,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"parentline/internal/testkit"
+	"parentline/internal/testkit/testmail"
 )
 
 // Personnummer for the tests: 189001019802 (a Skatteverket-style test
@@ -49,7 +50,7 @@ type harness struct {
 	path   string
 	clock  *testkit.Clock
 	logs   *testkit.LogBuffer
-	mailer *testkit.Mailer
+	mailer *testmail.Mailer
 }
 
 var testSecret = []byte("0123456789abcdef0123456789abcdef-booking-test")
@@ -72,7 +73,7 @@ func newHarness(t *testing.T) *harness {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "parentline.db")
 	db := openDB(t, path)
-	h := &harness{db: db, path: path, clock: testkit.NewClock(start), logs: &testkit.LogBuffer{}, mailer: &testkit.Mailer{}}
+	h := &harness{db: db, path: path, clock: testkit.NewClock(start), logs: &testkit.LogBuffer{}, mailer: &testmail.Mailer{}}
 	t.Cleanup(func() { h.db.Close() })
 	h.s = h.open(t)
 	t.Cleanup(func() {

@@ -22,6 +22,7 @@ import (
 	"parentline/eid"
 	"parentline/eid/testid"
 	"parentline/internal/testkit"
+	"parentline/internal/testkit/testmail"
 )
 
 // The test persons of the e-ID test provider (Skatteverket test numbers).
@@ -54,7 +55,7 @@ type httpEnv struct {
 	sessions *eid.Sessions
 	svc      *eid.Service
 	srv      *httptest.Server
-	mailer   *testkit.Mailer
+	mailer   *testmail.Mailer
 	logs     *testkit.LogBuffer
 	staff    *browser // a staff member's browser (the fake Staff middleware's header)
 }
@@ -86,7 +87,7 @@ func fakeStaff(h http.Handler) http.Handler {
 // service and the booking routes, all on one fake clock.
 func newHTTPEnv(t *testing.T) *httpEnv {
 	t.Helper()
-	e := &httpEnv{t: t, clk: testkit.NewClock(httpStart), mailer: &testkit.Mailer{}, logs: &testkit.LogBuffer{}}
+	e := &httpEnv{t: t, clk: testkit.NewClock(httpStart), mailer: &testmail.Mailer{}, logs: &testkit.LogBuffer{}}
 	db := openDB(t, filepath.Join(t.TempDir(), "parentline.db"))
 	t.Cleanup(func() { db.Close() })
 	log := zerolog.New(e.logs)

@@ -18,6 +18,7 @@ import (
 	"parentline/consent"
 	"parentline/internal/field"
 	"parentline/internal/testkit"
+	"parentline/internal/testkit/testmail"
 )
 
 // The people of the store tests. The numbers are valid-looking 12-digit
@@ -179,7 +180,7 @@ type harness struct {
 	path   string
 	clock  *testkit.Clock
 	logs   *testkit.LogBuffer
-	mailer *testkit.Mailer
+	mailer *testmail.Mailer
 	// keys are the readers' private keys by unit code.
 	keys map[string][]*ecdh.PrivateKey
 }
@@ -225,7 +226,7 @@ func newHarness(t *testing.T) *harness {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "parentline.db")
 	h := &harness{db: openDB(t, path), path: path, clock: testkit.NewClock(start), logs: &testkit.LogBuffer{},
-		mailer: &testkit.Mailer{}, keys: map[string][]*ecdh.PrivateKey{}}
+		mailer: &testmail.Mailer{}, keys: map[string][]*ecdh.PrivateKey{}}
 	t.Cleanup(func() { h.db.Close() })
 	unit := func(code, name string, n int) Unit {
 		privs, pubs := newKeys(t, n)

@@ -1,5 +1,5 @@
 // Package testkit holds the small helpers many packages' tests share: a
-// settable clock, a log sink safe for concurrent writers and a recording mailer.
+// settable clock and a log sink safe for concurrent writers.
 package testkit
 
 import (

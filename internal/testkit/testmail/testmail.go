@@ -1,4 +1,6 @@
-package testkit
+// Package testmail is a recording mail.Mailer for the tests of the stores
+// that send mail (kept apart from testkit, which package mail's tests use).
+package testmail
 
 import (
 	"context"
