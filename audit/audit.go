@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -74,6 +75,10 @@ const (
 	ActionUserPasswordSet = "user_password_set"
 	ActionUserDeleted     = "user_deleted"
 )
+
+// Actions lists every action an entry may name (the administration page
+// offers them as a filter).
+func Actions() []string { return slices.Clone(auditActions) }
 
 var auditActions = []string{ActionCreated, ActionApproved, ActionOpened, ActionAcknowledged,
 	ActionForwarded, ActionClosed, ActionWithdrawn, ActionDeleted, ActionReportRejected,

@@ -3,7 +3,8 @@
 // the neutral page the quick exit leads to, the base style sheet and module the staff
 // pages share (staff.css, staff.js; the widget uses neither), the counsellor console, the
 // statistics report page, the intake view (where social services decrypt cases in
-// the browser), the page where a parent withdraws their consent, the citizen e-ID
+// the browser), the administration page (/admin/: accounts, topics, canned answers
+// and the audit trail), the page where a parent withdraws their consent, the citizen e-ID
 // scripts (/eid/eid.js: log in and sign; /eid/session.js: the session bar; /eid/eid.css;
 // and the small "Mina sidor" demo page /eid/ that uses them), and the family-counselling
 // booking e-service: the booking flow (/boka/), the co-applicant's page
@@ -45,6 +46,7 @@ import (
 //go:embed interest/familjehem.html interest/familjehem.js interest/foraldrastod.html interest/foraldrastod.js
 //go:embed interest/staff.html interest/staff.js
 //go:embed interest/common.js interest/schema.js interest/interest.css
+//go:embed admin/index.html admin/admin.js admin/admin.css
 var files embed.FS
 
 // FS is the embedded files, for callers that want to read them directly.
@@ -111,6 +113,9 @@ var routes = []struct {
 	{"/interest/common.js", "interest/common.js", false},
 	{"/interest/schema.js", "interest/schema.js", false},
 	{"/interest/interest.css", "interest/interest.css", false},
+	{"/admin/", "admin/index.html", false},
+	{"/admin/admin.js", "admin/admin.js", false},
+	{"/admin/admin.css", "admin/admin.css", false},
 }
 
 // redirects sends a page's address without its trailing slash to the page, keeping
@@ -124,6 +129,7 @@ var redirects = map[string]string{
 	"/boka":       "/boka/",
 	"/mina-sidor": "/mina-sidor/",
 	"/bokning":    "/bokning/",
+	"/admin":      "/admin/",
 
 	// The interest registrations: the citizen forms and the staff views.
 	"/familjehem":              "/familjehem/",
@@ -169,7 +175,7 @@ var assets = sync.OnceValue(func() map[string]*asset {
 })
 
 // Handler serves the embedded pages at their paths ("/", "/widget.js", "/widget.css",
-// "/neutral", "/staff.css", "/staff.js", "/console/", "/stats/", "/intake/", "/consent/",
+// "/neutral", "/staff.css", "/staff.js", "/console/", "/stats/", "/intake/", "/admin/", "/consent/",
 // "/eid/", "/boka/", "/boka/medsokande", "/mina-sidor/", "/bokning/" and their style
 // sheets and scripts). Unknown paths are 404 (so "/eid/test/" stays free for the e-ID
 // test provider, mounted on its own route);

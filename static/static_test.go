@@ -16,6 +16,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"parentline/audit"
 	"parentline/eid"
 	"parentline/eid/testid"
 	"parentline/internal/browsertest"
@@ -86,6 +87,9 @@ var pages = []struct {
 	{"/bokning/", "booking/staff.html", "text/html; charset=utf-8", true, false},
 	{"/bokning/staff-booking.js", "booking/staff-booking.js", "text/javascript; charset=utf-8", false, false},
 	{"/bokning/staff-booking.css", "booking/staff-booking.css", "text/css; charset=utf-8", false, false},
+	{"/admin/", "admin/index.html", "text/html; charset=utf-8", true, false},
+	{"/admin/admin.js", "admin/admin.js", "text/javascript; charset=utf-8", false, false},
+	{"/admin/admin.css", "admin/admin.css", "text/css; charset=utf-8", false, false},
 }
 
 // Every route is tested, and every embedded file has a route.
@@ -216,6 +220,7 @@ func TestHandler_NotFound(t *testing.T) {
 		"/eid/test/", "/eid/test/device.js", "/eid/nope", "/eid/index.html", "/eid/eid.go",
 		"/boka/nope", "/boka/index.html", "/boka/medsokande/", "/boka/medsokande.html", "/booking/boka.js",
 		"/mina-sidor/nope", "/mina-sidor/mina-sidor.html", "/bokning/nope", "/bokning/staff.html",
+		"/admin/nope", "/admin/index.html", "/admin/../static.go", "/admin/users",
 	} {
 		res := request(t, http.MethodGet, path, nil)
 		if res.StatusCode != http.StatusNotFound {
@@ -239,6 +244,8 @@ func TestHandler_PagesWithoutSlashRedirect(t *testing.T) {
 		"/boka?lang=en":    "/boka/?lang=en",
 		"/mina-sidor":      "/mina-sidor/",
 		"/bokning":         "/bokning/",
+		"/admin":           "/admin/",
+		"/admin?lang=en":   "/admin/?lang=en",
 		"/stats?from=2025-03-01&to=2026-02-28&period=month": "/stats/?from=2025-03-01&to=2026-02-28&period=month",
 	} {
 		res := request(t, http.MethodGet, target, nil)
@@ -544,6 +551,91 @@ func TestIntake_PageHasItsControls(t *testing.T) {
 	}
 }
 
+// The administration page: the staff login, the four sections with the controls its
+// browser test drives, every element admin.js looks up, labelled fields whose errors
+// are named by them, a modal confirmation, and a script that stores nothing and calls
+// the APIs of /tmp/admin/CONTRACT.md.
+func TestAdmin_PageHasItsControls(t *testing.T) {
+	requireIDs(t, "admin/index.html", []string{
+		"login-form", "login-username", "login-password", "login-submit", "login-error", "logout", "lang",
+		"denied-view", "admin-view", "admin-nav", "announcer", "alert",
+		"accounts-section", "accounts-title", "accounts-status", "accounts-table", "account-edit", "account-edit-title",
+		"account-edit-self", "edit-form", "edit-name", "edit-roles", "edit-roles-plain", "edit-scope-prefix",
+		"edit-scope-value", "edit-scope-add", "edit-save", "edit-toggle", "edit-delete", "edit-action-error",
+		"password-form", "password-new", "password-save", "new-form", "new-summary", "new-username", "new-name",
+		"new-roles", "new-roles-plain", "new-scoped-list", "new-scope-prefix", "new-scope-value", "new-scope-add",
+		"new-password", "new-submit",
+		"topics-section", "topics-status", "topics-table", "topic-form", "topic-id", "topic-sv", "topic-en", "topic-add",
+		"topic-edit", "topic-edit-form", "topic-edit-sv", "topic-edit-en",
+		"canned-section", "canned-status", "canned-lang-sv", "canned-lang-en", "canned-list", "canned-form",
+		"canned-title-input", "canned-text", "canned-save",
+		"audit-section", "audit-form", "audit-from", "audit-to", "audit-action", "audit-show", "audit-verified",
+		"audit-status", "audit-table",
+		"delete-dialog", "delete-dialog-title", "delete-dialog-text", "delete-confirm", "delete-cancel",
+	})
+	b, _ := files.ReadFile("admin/index.html")
+	s := string(b)
+	if !strings.Contains(s, `<script type="module" src="/admin/admin.js"></script>`) {
+		t.Error("admin/index.html does not load /admin/admin.js as a module")
+	}
+	if !strings.Contains(s, `<dialog id="delete-dialog" class="confirm-dialog" aria-labelledby="delete-dialog-title" aria-describedby="delete-dialog-text">`) {
+		t.Error("the delete confirmation is not a labelled <dialog>")
+	}
+	for _, id := range []string{"accounts", "topics", "canned", "audit"} {
+		if !strings.Contains(s, `<section id="`+id+`-section" class="card" aria-labelledby="`+id+`-title" hidden>`) {
+			t.Errorf("#%s-section is not a hidden region named by its heading", id)
+		}
+		if !strings.Contains(s, `href="#`+id+`-section"`) {
+			t.Errorf("the navigation has no link to #%s-section", id)
+		}
+	}
+	for _, fs := range []string{"new-roles", "edit-roles", "canned-lang"} {
+		if !regexp.MustCompile(`<fieldset id="` + fs + `"[^>]*>\s*<legend`).MatchString(s) {
+			t.Errorf("#%s is not a fieldset with a legend", fs)
+		}
+	}
+	if !strings.Contains(s, `id="announcer" class="sr-only" aria-live="polite"`) {
+		t.Error("the page has no polite live region")
+	}
+	// Every field and error message: a label for each input, each error named by its field.
+	for _, m := range regexp.MustCompile(`<(?:input|select|textarea) id="([a-z0-9-]+)"`).FindAllStringSubmatch(s, -1) {
+		if m[1] == "canned-lang-sv" || m[1] == "canned-lang-en" || strings.HasPrefix(m[1], "login-") {
+			continue
+		}
+		if !strings.Contains(s, `<label for="`+m[1]+`"`) {
+			t.Errorf("#%s has no label", m[1])
+		}
+		if !strings.Contains(s, `id="`+m[1]+`-error"`) && m[1] != "audit-action" && !strings.HasSuffix(m[1], "-prefix") {
+			t.Errorf("#%s has no error message", m[1])
+		}
+	}
+	for _, m := range regexp.MustCompile(`id="([a-z0-9-]+)-error" class="field-error"`).FindAllStringSubmatch(s, -1) {
+		if !regexp.MustCompile(`id="` + regexp.QuoteMeta(m[1]) + `"[^>]*aria-describedby="[^"]*\b` + regexp.QuoteMeta(m[1]) + `-error\b`).MatchString(s) {
+			t.Errorf("#%s-error is not named by #%s's aria-describedby", m[1], m[1])
+		}
+	}
+	ids := scriptIDs(t, "admin/admin.js")
+	if len(ids) < 60 {
+		t.Fatalf("found only %d ids in admin.js; has the lookup helper changed?", len(ids))
+	}
+	for id := range ids {
+		if n := strings.Count(s, `id="`+id+`"`); n != 1 {
+			t.Errorf("admin.js uses #%s, which admin/index.html has %d times", id, n)
+		}
+	}
+	checkScript(t, "admin/admin.js", "sessionStorage", "indexedDB", "caches.", "postMessage", "console.log")
+	js, _ := files.ReadFile("admin/admin.js")
+	for _, want := range []string{
+		"} from '/staff.js';", "'/api/users'", "'/api/users/roles'", "'/password'", "'/api/topics/all'", "'/api/topics'",
+		"'/api/canned?lang='", "'/api/canned'", "'/api/audit?'", "hasRole(me, 'admin')", "hasRole(me, 'supervisor')",
+		"showModal()", "'aria-invalid'", "last_admin", "self:", "sv: {", "en: {",
+	} {
+		if !strings.Contains(string(js), want) {
+			t.Errorf("admin.js lacks %s", want)
+		}
+	}
+}
+
 // The withdrawal page: the form, the result, the plain note about a mandatory
 // report, and a script that stores nothing.
 func TestConsent_PageHasItsControls(t *testing.T) {
@@ -588,6 +680,7 @@ func TestStaff_SharedFiles(t *testing.T) {
 		{"console", "console.css", "console.js", true, "denied-view"}, // the console shows its own note instead
 		{"stats", "report.css", "report.js", true, "announcer"},       // the report does not announce()
 		{"intake", "intake.css", "intake.js", true, ""},
+		{"admin", "admin.css", "admin.js", true, ""},
 		{"consent", "consent.css", "consent.js", false, ""},
 	} {
 		b, _ := files.ReadFile(p.dir + "/index.html")
@@ -962,4 +1055,18 @@ func jsString(s string) string {
 		}
 	}
 	return string(append(b, '"'))
+}
+
+// The administration page's audit filter offers every action the trail
+// may hold.
+func TestAdmin_AuditFilterKnowsEveryAction(t *testing.T) {
+	js, err := files.ReadFile("admin/admin.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range audit.Actions() {
+		if !strings.Contains(string(js), "'"+a+"'") {
+			t.Errorf("admin.js does not offer the audit action %q", a)
+		}
+	}
 }
