@@ -69,14 +69,13 @@ func TestClock_Concurrent(t *testing.T) {
 			}
 		})
 	}
-	wg.Go(func() {
-		for range steps {
-			c.Set(c.Now())
-		}
-	})
 	wg.Wait()
 	if got, want := c.Now(), start.Add(goroutines*steps*time.Second); !got.Equal(want) {
 		t.Fatalf("Now() = %v, want %v", got, want)
+	}
+	c.Set(start)
+	if !c.Now().Equal(start) {
+		t.Fatalf("after Set, Now() = %v", c.Now())
 	}
 }
 
