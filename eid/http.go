@@ -147,7 +147,7 @@ func NewService(p Provider, sessions *Sessions, opts Options) *Service {
 		opts.AutoStartURL = fallbackAutoStartURL
 	}
 	if opts.ClientIP == nil {
-		opts.ClientIP = remoteIP
+		opts.ClientIP = RemoteIP
 	}
 	if opts.MaxOrders <= 0 {
 		opts.MaxOrders = DefaultMaxOrders
@@ -174,7 +174,8 @@ func fallbackAutoStartURL(token, redirect string) string {
 	return "https://app.bankid.com/?autostarttoken=" + url.QueryEscape(token) + "&redirect=" + url.QueryEscape(redirect)
 }
 
-func remoteIP(r *http.Request) string {
+// RemoteIP is the host part of r.RemoteAddr (the default Options.ClientIP).
+func RemoteIP(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		return r.RemoteAddr

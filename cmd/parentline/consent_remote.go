@@ -249,27 +249,46 @@ const (
 func (b *internalBox) clientToken(remoteAddr string, now time.Time) string {
 	m := hmac.New(sha256.New, b.clientKey)
 	m.Write([]byte(staff.ClientNetwork(remoteAddr)))
-	plain := fmt.Sprintf("%x|%d", m.Sum(nil), now.UnixMilli())
-	return base64.RawURLEncoding.EncodeToString(b.seal([]byte(plain), adClient))
+	return b.sealStamped(fmt.Sprintf("%x", m.Sum(nil)), adClient, now)
 }
 
 // loginClient is the store node's staff.AuthOptions.Client: the client a
 // chat node named, or else the request's own address.
 func (b *internalBox) loginClient(r *http.Request) string {
-	v := r.Header.Get(clientHeader)
-	if v == "" {
-		return r.RemoteAddr
-	}
-	sealed, err := base64.RawURLEncoding.DecodeString(v)
-	if err == nil {
-		var plain []byte
-		if plain, err = b.open(sealed, adClient); err == nil {
-			hash, at, _ := strings.Cut(string(plain), "|")
-			ms, perr := strconv.ParseInt(at, 10, 64)
-			if d := time.Since(time.UnixMilli(ms)); perr == nil && d < clientWindow && d > -clientWindow {
-				return "node-client-" + hash // no colon: staff.ClientNetwork takes it as it is
-			}
-		}
+	if hash, ok := b.openStamped(r.Header.Get(clientHeader), adClient, clientWindow, time.Now()); ok {
+		return "node-client-" + hash // no colon: staff.ClientNetwork takes it as it is
 	}
 	return r.RemoteAddr // a forged or stale header counts as the sender itself
+}
+
+// sealStamped seals payload (which holds no "|") with the time under ad, as
+// a header value one node hands another.
+func (b *internalBox) sealStamped(payload, ad string, now time.Time) string {
+	plain := fmt.Sprintf("%s|%d", payload, now.UnixMilli())
+	return base64.RawURLEncoding.EncodeToString(b.seal([]byte(plain), ad))
+}
+
+// openStamped opens a sealStamped value made under ad within window of
+// now; ok is false for an empty, forged, stale or malformed one.
+func (b *internalBox) openStamped(v, ad string, window time.Duration, now time.Time) (payload string, ok bool) {
+	if v == "" {
+		return "", false
+	}
+	sealed, err := base64.RawURLEncoding.DecodeString(v)
+	if err != nil {
+		return "", false
+	}
+	plain, err := b.open(sealed, ad)
+	if err != nil {
+		return "", false
+	}
+	payload, at, _ := strings.Cut(string(plain), "|")
+	ms, err := strconv.ParseInt(at, 10, 64)
+	if err != nil {
+		return "", false
+	}
+	if d := now.Sub(time.UnixMilli(ms)); d >= window || d <= -window {
+		return "", false
+	}
+	return payload, true
 }

@@ -1,14 +1,11 @@
 package main
 
 import (
-	"encoding/base64"
-	"fmt"
-	"net"
 	"net/http"
 	"net/netip"
-	"strconv"
-	"strings"
 	"time"
+
+	"parentline/eid"
 )
 
 // BankID wants the citizen's own IP address with every order (endUserIp):
@@ -43,48 +40,17 @@ func (b *internalBox) endUserToken(remoteAddr string, now time.Time) string {
 	if err != nil {
 		return ""
 	}
-	plain := fmt.Sprintf("%s|%d", ap.Addr().Unmap().WithZone(""), now.UnixMilli())
-	return base64.RawURLEncoding.EncodeToString(b.seal([]byte(plain), adEndUser))
+	return b.sealStamped(ap.Addr().Unmap().WithZone("").String(), adEndUser, now)
 }
 
 // endUserIP is the store node's eid.Options.ClientIP: the address a chat
 // node sealed into the request, or else the request's own address. A
 // forged, stale or unreadable header counts as absent.
 func (b *internalBox) endUserIP(r *http.Request) string {
-	if ip, ok := b.openEndUser(r.Header.Get(endUserHeader), time.Now()); ok {
-		return ip
+	if ip, ok := b.openStamped(r.Header.Get(endUserHeader), adEndUser, endUserWindow, time.Now()); ok {
+		if addr, err := netip.ParseAddr(ip); err == nil {
+			return addr.String()
+		}
 	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
-
-// openEndUser opens an endUserHeader value made within endUserWindow of now.
-func (b *internalBox) openEndUser(v string, now time.Time) (string, bool) {
-	if v == "" {
-		return "", false
-	}
-	sealed, err := base64.RawURLEncoding.DecodeString(v)
-	if err != nil {
-		return "", false
-	}
-	plain, err := b.open(sealed, adEndUser)
-	if err != nil {
-		return "", false
-	}
-	ip, at, _ := strings.Cut(string(plain), "|")
-	ms, err := strconv.ParseInt(at, 10, 64)
-	if err != nil {
-		return "", false
-	}
-	if d := now.Sub(time.UnixMilli(ms)); d >= endUserWindow || d <= -endUserWindow {
-		return "", false
-	}
-	addr, err := netip.ParseAddr(ip)
-	if err != nil {
-		return "", false
-	}
-	return addr.String(), true
+	return eid.RemoteIP(r)
 }
