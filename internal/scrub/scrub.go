@@ -28,15 +28,17 @@ var one sync.Mutex
 func FreePages(db *bolt.DB, bucket []byte) (int, error) {
 	one.Lock()
 	defer one.Unlock()
-	pageSize := db.Info().PageSize
-	// Leaf page header 16 bytes, element header 16, key 8: two values of
-	// this size fill one page, three do not fit.
-	filler := make([]byte, max(pageSize/2-64, 64))
 	total := 0
 	for range maxRounds {
 		var free, filled int
 		err := db.Update(func(tx *bolt.Tx) error {
 			free, filled = 0, 0
+			// Read inside the transaction: another writer may remap the
+			// file, and DB.Info reads the mapping without a lock.
+			pageSize := tx.DB().Info().PageSize
+			// Leaf page header 16 bytes, element header 16, key 8: two
+			// values of this size fill one page, three do not fit.
+			filler := make([]byte, max(pageSize/2-64, 64))
 			pages := int(tx.Size() / int64(pageSize))
 			for id := 2; id < pages; id++ {
 				info, err := tx.Page(id)
