@@ -27,6 +27,8 @@ const (
 	Kind       = "foster"
 	Prefix     = "FH"
 	RolePrefix = "foster"
+	// StaffPage is where the units' staff read the registrations.
+	StaffPage = "/familjehem/personal/"
 )
 
 // ConsentVersion names the consent text below; a new text needs a new
@@ -134,6 +136,7 @@ func New(units []interest.Unit) interest.Form {
 		Kind:       Kind,
 		Prefix:     Prefix,
 		RolePrefix: RolePrefix,
+		StaffPage:  StaffPage,
 		Title:      Title,
 		Units:      us,
 		Statuses:   Statuses(),

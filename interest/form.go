@@ -15,6 +15,9 @@ type Unit struct {
 	Code string            `json:"code"` // a-z, 0-9, '.', '_', '-'; at most 40
 	Name string            `json:"name"`
 	Keys []*ecdh.PublicKey `json:"-"` // the readers' public keys; none: the unit takes no registrations
+	// Notify is the unit's shared mailbox (familjehem@kommun.se), told the
+	// reference of each new registration and nothing else; "": not told.
+	Notify string `json:"-"`
 }
 
 // Citizen is who submits, as the e-ID said.
@@ -70,8 +73,11 @@ type Form struct {
 	// RolePrefix: staff with role RolePrefix+":"+unit code see that unit's
 	// records ("foster", "coordinator").
 	RolePrefix string
-	Title      field.Message
-	Units      []Unit
+	// StaffPage is the path of the page where the unit's staff read the
+	// registrations ("/familjehem/personal/"); the notification links to it.
+	StaffPage string
+	Title     field.Message
+	Units     []Unit
 	// Statuses: the first is the status at submission; staff may set any.
 	Statuses []Status
 	Consent  ConsentText

@@ -90,7 +90,7 @@ const (
 // open units is tested too.
 func fosterForm(units []Unit) Form {
 	return Form{
-		Kind: "foster", Prefix: "FH", RolePrefix: "foster",
+		Kind: "foster", Prefix: "FH", RolePrefix: "foster", StaffPage: "/familjehem/personal/",
 		Title: field.Message{Sv: "Intresseanmälan familjehem", En: "Foster home registration"},
 		Units: units,
 		Statuses: []Status{
@@ -224,6 +224,13 @@ func newKeys(t *testing.T, n int) ([]*ecdh.PrivateKey, []*ecdh.PublicKey) {
 // data.
 func newHarness(t *testing.T) *harness {
 	t.Helper()
+	return newHarnessNotifying(t, nil)
+}
+
+// newHarnessNotifying is newHarness with notify[code] as the units'
+// shared mailboxes.
+func newHarnessNotifying(t *testing.T, notify map[string]string) *harness {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "parentline.db")
 	h := &harness{db: openDB(t, path), path: path, clock: testkit.NewClock(start), logs: &testkit.LogBuffer{},
 		mailer: &testmail.Mailer{}, keys: map[string][]*ecdh.PrivateKey{}}
@@ -231,7 +238,7 @@ func newHarness(t *testing.T) *harness {
 	unit := func(code, name string, n int) Unit {
 		privs, pubs := newKeys(t, n)
 		h.keys[code] = privs
-		return Unit{Code: code, Name: name, Keys: pubs}
+		return Unit{Code: code, Name: name, Keys: pubs, Notify: notify[code]}
 	}
 	foster := fosterForm([]Unit{unit("2380", "Östersund", 1), unit("2321", "Åre", 2), unit("2303", "Ragunda", 0)})
 	programme := programmeForm([]Unit{unit("kungsholmen", "Kungsholmen", 1), unit("bromma", "Bromma", 1)})

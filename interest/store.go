@@ -193,6 +193,8 @@ func checkForm(f Form) (*formInfo, error) {
 		return nil, fmt.Errorf("interest: form %s: a role prefix without ':' is needed", f.Kind)
 	case len(f.Statuses) == 0:
 		return nil, fmt.Errorf("interest: form %s has no statuses", f.Kind)
+	case f.StaffPage != "" && (!strings.HasPrefix(f.StaffPage, "/") || strings.ContainsAny(f.StaffPage, "?#")):
+		return nil, fmt.Errorf("interest: form %s: the staff page %q must be a path", f.Kind, f.StaffPage)
 	case f.Validate == nil:
 		return nil, fmt.Errorf("interest: form %s has no Validate", f.Kind)
 	}
@@ -205,6 +207,9 @@ func checkForm(f Form) (*formInfo, error) {
 		}
 		if _, dup := fi.units[u.Code]; dup {
 			return nil, fmt.Errorf("interest: form %s: unit %s twice", f.Kind, u.Code)
+		}
+		if u.Notify != "" && !field.ValidEmail(u.Notify) {
+			return nil, fmt.Errorf("interest: form %s: unit %s: the notification address %q is not an e-mail address", f.Kind, u.Code, u.Notify)
 		}
 		for _, k := range u.Keys {
 			if k == nil {

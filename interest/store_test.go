@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -779,5 +780,75 @@ func moveDraft(t *testing.T, h *harness, kind, from, to string) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A unit with a shared mailbox is told each new registration's reference
+// and where to read it, and nothing about the person; a unit without one,
+// and a registration withdrawn before the mail went out, are not told.
+func TestNotify_TheUnitsMailboxToldTheReferenceOnly(t *testing.T) {
+	const ostMailbox, areMailbox = "familjehem@ostersund.example.se", "familjehem@are.example.se"
+	h := newHarnessNotifying(t, map[string]string{"2380": ostMailbox, "2321": areMailbox})
+	recs := h.submit(t, anna, "2380", "2321")
+	if n, _ := h.s.PendingMail(); n != 3 {
+		t.Fatalf("%d mails queued; want Anna's confirmation and one for each municipality", n)
+	}
+	if n := h.deliver(t); n != 3 {
+		t.Fatalf("sent %d mails, want 3", n)
+	}
+	ids := map[string]string{}
+	for _, r := range recs {
+		ids[r.Unit] = r.ID
+	}
+	for unit, box := range map[string]string{"2380": ostMailbox, "2321": areMailbox} {
+		got := h.mailer.To(box)
+		if len(got) != 1 {
+			t.Fatalf("%s got %d mails, want 1", box, len(got))
+		}
+		m := got[0]
+		other := ids["2321"]
+		if unit == "2321" {
+			other = ids["2380"]
+		}
+		if m.Subject != "Ny intresseanmälan till "+map[string]string{"2380": "Östersund", "2321": "Åre"}[unit]+": "+ids[unit] ||
+			!strings.Contains(m.Text, "Ärendenummer: "+ids[unit]) ||
+			!strings.Contains(m.Text, baseURL+"/familjehem/personal/") || strings.Contains(m.Text, other) {
+			t.Errorf("the mail to %s: %q\n%s", box, m.Subject, m.Text)
+		}
+		for _, p := range personalStrings {
+			if strings.Contains(m.Subject+m.Text, p) {
+				t.Errorf("the mail to %s holds %q", box, p)
+			}
+		}
+	}
+	if n := len(h.mailer.To(emailAnna)); n != 1 {
+		t.Fatalf("Anna got %d confirmations", n)
+	}
+
+	// Bo registers with Östersund and withdraws before the mail goes out:
+	// Östersund is not told.
+	bos := h.submit(t, bo, "2380")
+	if err := h.s.Withdraw(pnBo, bos[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if n := h.deliver(t); n != 0 {
+		t.Fatalf("sent %d mails about a withdrawn registration", n)
+	}
+	// The programme districts have no mailbox (and the test form sends no
+	// confirmation): nothing is sent.
+	if _, err := h.s.Submit("programme", bo, programmeAnswers("abc", "bromma"), true, "sv"); err != nil {
+		t.Fatal(err)
+	}
+	if n := h.deliver(t); n != 0 {
+		t.Fatalf("sent %d mails for a district without a mailbox", n)
+	}
+}
+
+func TestOpen_RefusesABadNotificationAddress(t *testing.T) {
+	db := openDB(t, filepath.Join(t.TempDir(), "p.db"))
+	defer db.Close()
+	_, err := Open(db, Options{Secret: testSecret, BaseURL: baseURL}, fosterForm([]Unit{{Code: "2380", Name: "Östersund", Notify: "familjehem at ostersund"}}))
+	if err == nil || !strings.Contains(err.Error(), "not an e-mail address") {
+		t.Fatalf("Open: %v", err)
 	}
 }

@@ -176,6 +176,12 @@ func (s *Store) Submit(kind string, c Citizen, answers json.RawMessage, consente
 			if err := audit.Append(t.tx, t.now, ActorCitizen, ActionSubmitted, id); err != nil {
 				return err
 			}
+			if unit.Notify != "" {
+				subject, body := notifyText(fi, unit, id, s.base+fi.StaffPage)
+				if err := t.enqueue(KindNotify, []string{id}, unit.Notify, subject, body); err != nil {
+					return err
+				}
+			}
 			ids = append(ids, id)
 			out = append(out, rec.view(fi, false))
 		}

@@ -27,6 +27,8 @@ const (
 	Kind       = "programme"
 	Prefix     = "FS"
 	RolePrefix = "coordinator"
+	// StaffPage is where the units' staff read the registrations.
+	StaffPage = "/foraldrastod/samordnare/"
 )
 
 // ConsentVersion names the consent text below.
@@ -116,6 +118,7 @@ func New(units []interest.Unit) interest.Form {
 		Kind:       Kind,
 		Prefix:     Prefix,
 		RolePrefix: RolePrefix,
+		StaffPage:  StaffPage,
 		Title:      Title,
 		Units:      us,
 		Statuses:   Statuses(),

@@ -138,7 +138,7 @@ func parseServeFlags(args []string, getenv func(string) string) (Config, error) 
 		}
 		return nil
 	})
-	fs.StringVar(&cfg.UnitsFile, "units", "", `JSON file {"foster":[{"code","name"}],"programme":[...]} replacing the built-in municipalities (foster) and city districts (parenting programmes)`)
+	fs.StringVar(&cfg.UnitsFile, "units", "", `JSON file {"foster":[{"code","name","notify"}],"programme":[...]} replacing the built-in municipalities (foster) and city districts (parenting programmes); "notify", optional, is the unit's shared mailbox, told the reference of each new registration`)
 	fs.StringVar(&cfg.SocialServices, "social-services", "Socialtjänstens mottagning", "the social-services unit escalated cases go to")
 	fs.StringVar(&cfg.SocialPhone, "social-services-phone", "", "phone number of that unit")
 	fs.StringVar(&cfg.Socialjour, "socialjour", "", "the local social-services emergency line (socialjour)")

@@ -9,6 +9,7 @@ import (
 
 	"parentline/consent"
 	"parentline/interest"
+	"parentline/internal/field"
 )
 
 // unitsFile is the JSON of --units: the receiving units of each kind of
@@ -19,8 +20,9 @@ type unitsFile struct {
 }
 
 type unitEntry struct {
-	Code string `json:"code"`
-	Name string `json:"name"`
+	Code   string `json:"code"`
+	Name   string `json:"name"`
+	Notify string `json:"notify"` // optional: the unit's shared mailbox, told of each new registration
 }
 
 // maxUnitsFile bounds the --units file.
@@ -57,8 +59,12 @@ func loadUnits(path string, foster, programme []interest.Unit) ([]interest.Unit,
 			if seen[e.Code] {
 				return nil, fmt.Errorf("--units %s: %s unit %q is listed twice", path, kind, e.Code)
 			}
+			notify := strings.TrimSpace(e.Notify)
+			if notify != "" && !field.ValidEmail(notify) {
+				return nil, fmt.Errorf("--units %s: %s unit %q: notify %q is not an e-mail address", path, kind, e.Code, e.Notify)
+			}
 			seen[e.Code] = true
-			out = append(out, interest.Unit{Code: e.Code, Name: strings.TrimSpace(e.Name)})
+			out = append(out, interest.Unit{Code: e.Code, Name: strings.TrimSpace(e.Name), Notify: notify})
 		}
 		return out, nil
 	}

@@ -52,21 +52,23 @@ func TestReaderKeys_PerUnitAndWildcard(t *testing.T) {
 func TestUnitsFile(t *testing.T) {
 	def := []interest.Unit{{Code: "2380", Name: "Östersund"}}
 	path := filepath.Join(t.TempDir(), "units.json")
-	if err := os.WriteFile(path, []byte(`{"programme":[{"code":"norr","name":"Norr"},{"code":"syd","name":"Syd"}]}`), 0o600); err != nil {
+	if err := os.WriteFile(path, []byte(`{"programme":[{"code":"norr","name":"Norr","notify":" foraldrastod.norr@stad.example.se "},{"code":"syd","name":"Syd"}]}`), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	f, p, err := loadUnits(path, def, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(f) != 1 || f[0].Code != "2380" || len(p) != 2 || p[1].Name != "Syd" {
+	if len(f) != 1 || f[0].Code != "2380" || len(p) != 2 || p[1].Name != "Syd" ||
+		p[0].Notify != "foraldrastod.norr@stad.example.se" || p[1].Notify != "" {
 		t.Fatalf("got foster %v, programme %v", f, p)
 	}
 	for body, want := range map[string]string{
 		`{"foster":[{"code":"Östersund","name":"Ö"}]}`:                 "needs a code",
 		`{"foster":[{"code":"a","name":"A"},{"code":"a","name":"B"}]}`: "listed twice",
 		`{"fostr":[]}`: "unknown field",
-		`{"programme":[{"code":"norr","name":"  "}]}`: "needs a code",
+		`{"foster":[{"code":"a","name":"A","notify":"familjehem at a"}]}`: "not an e-mail address",
+		`{"programme":[{"code":"norr","name":"  "}]}`:                     "needs a code",
 	} {
 		if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
 			t.Fatal(err)
