@@ -5,7 +5,7 @@
 // this package keeps the registrations, sealed per receiving unit (a
 // municipality, a city district), with their status, retention, drafts,
 // withdrawal, consent withdrawal, contact corrections, the confirmation
-// mail and the audit trail, and serves the citizens' and staff's routes.
+// mail, the units' notifications and the audit trail, and serves the citizens' and staff's routes.
 //
 // # Privacy invariants
 //
@@ -38,6 +38,10 @@
 //     clear. It is deleted once the Mailer accepted it (or its records were
 //     withdrawn, or after MailGiveUpAfter undelivered), and the freed pages
 //     of the file are overwritten, as Purge does after deleting records.
+//     So a later status change is not mailed (the server no longer has
+//     the address): the citizen follows it on Mina sidor, which the
+//     confirmation links to. A unit's shared mailbox (Unit.Notify) is
+//     told each new record's id and nothing else.
 //   - Logs carry ids, kinds, units, statuses, counts and staff usernames,
 //     never a personnummer, name, contact detail or answer. The audit trail
 //     (package audit, in the same transaction as each change) names the
