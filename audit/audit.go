@@ -74,6 +74,9 @@ const (
 	ActionUserEnabled     = "user_enabled"
 	ActionUserPasswordSet = "user_password_set"
 	ActionUserDeleted     = "user_deleted"
+	// Opening hours and closed days (package chat/schedule); the actor is
+	// the supervisor or admin, the reference "hours".
+	ActionHoursChanged = "hours_changed"
 )
 
 // Actions lists every action an entry may name (the administration page
@@ -86,7 +89,8 @@ var auditActions = []string{ActionCreated, ActionApproved, ActionOpened, ActionA
 	ActionInterestSubmitted, ActionInterestOpened, ActionInterestStatus, ActionInterestDeleted,
 	ActionInterestWithdrawn, ActionInterestConsentWithdrawn, ActionInterestCorrected, ActionInterestPurged,
 	ActionInterestRefusedForeignUnit, ActionInterestRefusedUnknownID, ActionInterestRefusedNotOwner,
-	ActionUserAdded, ActionUserChanged, ActionUserDisabled, ActionUserEnabled, ActionUserPasswordSet, ActionUserDeleted}
+	ActionUserAdded, ActionUserChanged, ActionUserDisabled, ActionUserEnabled, ActionUserPasswordSet, ActionUserDeleted,
+	ActionHoursChanged}
 
 // Actors that are not staff members.
 const (

@@ -169,7 +169,7 @@ func (c *Cluster) hello(cn *conn, f inFrame) (*cparent, error) {
 		return nil, err
 	}
 	now := c.now()
-	if !c.opts.Hours.Open(now) {
+	if !c.opts.hours().Open(now) {
 		cn.closeWith(encode(reasonFrame{Type: "closed", Reason: "outside_hours"}), websocket.StatusNormalClosure, "closed")
 		return nil, nil
 	}
@@ -224,7 +224,7 @@ func (c *Cluster) hello(cn *conn, f inFrame) (*cparent, error) {
 	c.opts.Tally.Queued(now, f.Audience)
 	pos, _ := c.rdb.ZRank(ctx, keyQueue, id).Result()
 	c.mu.Lock()
-	staffed := c.opts.Hours.Open(now) && c.view.available > 0
+	staffed := c.opts.hours().Open(now) && c.view.available > 0
 	cn.push(encode(welcomeFrame{Type: "welcome", Session: session, Resume: token, State: "queued"}))
 	if p.waiting {
 		cn.push(encode(queuedFrame{Type: "queued", Position: int(pos) + 1, Staffed: staffed}))

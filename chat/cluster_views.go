@@ -195,7 +195,7 @@ func (c *Cluster) refresh() error {
 		cos = append(cos, r)
 	}
 	now := c.now()
-	staffed := c.opts.Hours.Open(now) && available > 0
+	staffed := c.opts.hours().Open(now) && available > 0
 
 	var queueMsg, colleaguesMsg, overviewMsg []byte
 	if anyCo {

@@ -62,6 +62,9 @@ type Options struct {
 	Tally    Tallier
 	Topics   TopicChecker
 	Hours    hours.Hours
+	// HoursNow, when set, gives the opening hours at each use instead of
+	// Hours: the hours supervisors edit on /admin/ (package chat/schedule).
+	HoursNow func() hours.Hours
 	Contacts []Contact
 	// Identify returns the logged-in staff member behind a counsellor
 	// socket request; the server checks the role before the hub sees it.
@@ -440,7 +443,7 @@ func (h *Hub) now() time.Time { return h.opts.Now() }
 
 // staffedLocked: open now and at least one counsellor connected and available.
 func (h *Hub) staffedLocked(now time.Time) bool {
-	if !h.opts.Hours.Open(now) {
+	if !h.opts.hours().Open(now) {
 		return false
 	}
 	return h.availableLocked() > 0
@@ -605,8 +608,11 @@ type Status struct {
 	Timezone            string       `json:"timezone"`
 	Hours               []hours.Span `json:"hours"`
 	NextOpen            *time.Time   `json:"next_open"`
-	Contacts            []Contact    `json:"contacts"`
-	Launcher            string       `json:"launcher"` // "always" or "staffed"
+	// ClosedDays are the whole days closed from today on, within
+	// ClosedDaysAhead days (holidays), with the note parents see.
+	ClosedDays []hours.Closure `json:"closed_days"`
+	Contacts   []Contact       `json:"contacts"`
+	Launcher   string          `json:"launcher"` // "always" or "staffed"
 }
 
 // Status reports opening state, staffing and the ways to get help.
@@ -618,15 +624,31 @@ func (h *Hub) Status() Status {
 	return statusAt(&h.opts, h.loc, now, available, queued)
 }
 
+// hours are the opening hours now.
+func (o *Options) hours() hours.Hours {
+	if o.HoursNow != nil {
+		return o.HoursNow()
+	}
+	return o.Hours
+}
+
+// ClosedDaysAhead is how far ahead Status lists the closed days.
+const ClosedDaysAhead = 60
+
 // statusAt is the status at now with these counts: the rest comes from
 // the options (hours, contacts, launcher).
 func statusAt(opts *Options, loc *time.Location, now time.Time, available, queued int) Status {
-	st := Status{Open: opts.Hours.Open(now), CounselorsAvailable: available, QueueLength: queued}
+	hrs := opts.hours()
+	st := Status{Open: hrs.Open(now), CounselorsAvailable: available, QueueLength: queued}
 	st.Staffed = st.Open && st.CounselorsAvailable > 0
 	st.Timezone = loc.String()
-	st.Hours = opts.Hours.Spans()
+	st.Hours = hrs.Spans()
+	st.ClosedDays = hrs.Upcoming(now, ClosedDaysAhead)
+	if st.ClosedDays == nil {
+		st.ClosedDays = []hours.Closure{}
+	}
 	if !st.Open {
-		if t, ok := opts.Hours.NextOpen(now); ok {
+		if t, ok := hrs.NextOpen(now); ok {
 			t = t.In(loc)
 			st.NextOpen = &t
 		}

@@ -162,7 +162,7 @@ func (h *Hub) helloLocked(c *conn, f inFrame) (*parent, error) {
 		return nil, err
 	}
 	now := h.now()
-	if !h.opts.Hours.Open(now) {
+	if !h.opts.hours().Open(now) {
 		c.closeWith(encode(reasonFrame{Type: "closed", Reason: "outside_hours"}), websocket.StatusNormalClosure, "closed")
 		return nil, nil
 	}

@@ -33,10 +33,12 @@ const (
 	searchDays = 8
 )
 
-// Hours is a parsed opening-hours spec. The zero value is never open.
+// Hours is a parsed opening-hours spec, with the days it is closed all day
+// (see WithClosures). The zero value is never open.
 type Hours struct {
 	always bool
 	groups []group
+	closed []Closure // sorted by date, no two on the same date
 }
 
 // group is one "DAYS HH:MM-HH:MM" part. from and to are minutes after
@@ -92,6 +94,60 @@ func Parse(spec string) (Hours, error) {
 		return Hours{}, fmt.Errorf(`hours: spec %q has no groups; write e.g. "mon-fri 09:00-16:00"`, spec)
 	}
 	return h, nil
+}
+
+// FromSpans builds weekly hours from spans, as an editor gives them: each
+// span's Days are ISO weekdays 1 (Monday) to 7 (Sunday), at least one, and
+// From and To are "HH:MM" with From before To; To may be "24:00". A day
+// named twice counts once. No spans gives hours that are never open. An
+// error names the span by its index. At most 32 spans, so that String reads
+// back with Parse.
+func FromSpans(spans []Span) (Hours, error) {
+	if len(spans) > maxGroups {
+		return Hours{}, fmt.Errorf("hours: more than %d spans", maxGroups)
+	}
+	h := Hours{groups: make([]group, 0, len(spans))}
+	for i, sp := range spans {
+		g, err := spanGroup(sp)
+		if err != nil {
+			return Hours{}, fmt.Errorf("hours: span %d: %w", i, err)
+		}
+		h.groups = append(h.groups, g)
+	}
+	return h, nil
+}
+
+// spanGroup checks one span and makes it a group.
+func spanGroup(sp Span) (group, error) {
+	var g group
+	if len(sp.Days) == 0 {
+		return g, fmt.Errorf("no days")
+	}
+	for _, d := range sp.Days {
+		if d < 1 || d > 7 {
+			return g, fmt.Errorf("day %d is not an ISO weekday 1..7", d)
+		}
+		g.days[d] = true
+	}
+	var err error
+	if g.from, err = spanClock(sp.From, false); err != nil {
+		return g, err
+	}
+	if g.to, err = spanClock(sp.To, true); err != nil {
+		return g, err
+	}
+	if g.from >= g.to {
+		return g, fmt.Errorf("opening time %s must be before closing time %s (use 24:00 for midnight)", sp.From, sp.To)
+	}
+	return g, nil
+}
+
+// spanClock reads exactly "HH:MM" (Parse also takes "H:MM").
+func spanClock(s string, closing bool) (int, error) {
+	if len(s) != len("15:04") {
+		return 0, fmt.Errorf("time %q is not HH:MM", s)
+	}
+	return parseClock(s, closing)
 }
 
 // parseGroup reads "DAYS HH:MM-HH:MM"; the days end where the first digit is.
@@ -196,13 +252,17 @@ func digits(s string) bool {
 func (h Hours) Always() bool { return h.always }
 
 // Open reports whether the chat is open at t, by the wall clock in Stockholm.
-// A window includes its opening minute and excludes its closing minute.
+// A window includes its opening minute and excludes its closing minute. On
+// the date of a closure it is closed all day.
 func (h Hours) Open(t time.Time) bool {
-	if h.always {
-		return true
+	if !h.always && len(h.groups) == 0 {
+		return false
 	}
 	l := t.In(stockholm)
-	return h.openAtWall(isoWeekday(l.Weekday()), wallSeconds(l))
+	if h.closedOn(l) {
+		return false
+	}
+	return h.always || h.openAtWall(isoWeekday(l.Weekday()), wallSeconds(l))
 }
 
 func (h Hours) openAtWall(day, sec int) bool {
@@ -215,8 +275,10 @@ func (h Hours) openAtWall(day, sec int) bool {
 }
 
 // NextOpen is the first moment at or after t when the chat is open: t itself
-// if it is open then. It searches at most 8 days ahead and reports false if
-// the chat does not open in that time (or never does).
+// if it is open then. It searches 8 days ahead, and a week more for each
+// closure dated t's Stockholm date or later (so that no run of closed days
+// hides the next opening), and reports false if the chat does not open in
+// that time (or never does).
 //
 // It walks the zone's periods of constant UTC offset: within one, the wall
 // clock runs in step with real time, so the next opening is plain arithmetic;
@@ -227,17 +289,18 @@ func (h Hours) NextOpen(t time.Time) (time.Time, bool) {
 	if h.Open(t) {
 		return t, true
 	}
-	if len(h.groups) == 0 {
+	if !h.always && len(h.groups) == 0 {
 		return time.Time{}, false
 	}
-	limit := t.Add(searchDays * 24 * time.Hour)
+	days := h.searchDays(t)
+	limit := t.Add(time.Duration(days) * 24 * time.Hour)
 	cur := t.In(stockholm)
 	for !cur.After(limit) {
 		_, zoneEnd := cur.ZoneBounds()
 		// The wall clock as a UTC time: plain arithmetic, no offsets.
 		_, offset := cur.Zone()
 		wall := cur.UTC().Add(time.Duration(offset) * time.Second)
-		if next, ok := h.nextStartAtWall(wall); ok {
+		if next, ok := h.nextStartAtWall(wall, days); ok {
 			at := next.Add(-time.Duration(offset) * time.Second).In(stockholm)
 			if zoneEnd.IsZero() || at.Before(zoneEnd) {
 				if at.After(limit) {
@@ -260,17 +323,34 @@ func (h Hours) NextOpen(t time.Time) (time.Time, bool) {
 	return time.Time{}, false
 }
 
+// searchDays is how many days NextOpen looks ahead from t: searchDays, and
+// a week for each closure from t's date on. A week is enough: each closure
+// takes away at most one occurrence of each weekly window.
+func (h Hours) searchDays(t time.Time) int {
+	return searchDays + 7*len(h.closed[h.firstFrom(dateOf(t.In(stockholm))):])
+}
+
+// allDay is "always" as a group, for NextOpen's search past closed days.
+var allDay = group{days: [8]bool{false, true, true, true, true, true, true, true}, from: 0, to: 24 * 60}
+
 // nextStartAtWall finds the first window opening at or after the wall-clock
-// time w (given as a UTC time), within searchDays days.
-func (h Hours) nextStartAtWall(w time.Time) (time.Time, bool) {
+// time w (given as a UTC time), within days days, skipping closed dates.
+func (h Hours) nextStartAtWall(w time.Time, days int) (time.Time, bool) {
+	groups := h.groups
+	if h.always {
+		groups = []group{allDay}
+	}
 	y, m, d := w.Date()
 	midnight := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 	var best time.Time
 	found := false
-	for i := 0; i <= searchDays && !found; i++ {
+	for i := 0; i <= days && !found; i++ {
 		day := midnight.AddDate(0, 0, i)
+		if len(h.closed) > 0 && h.closedOnDate(day.Format(time.DateOnly)) {
+			continue
+		}
 		wd := isoWeekday(day.Weekday())
-		for _, g := range h.groups {
+		for _, g := range groups {
 			if !g.days[wd] {
 				continue
 			}

@@ -155,13 +155,7 @@ func TestNextOpen(t *testing.T) {
 	office := mustParse(t, "mon-fri 09:00-16:00")
 	weekend := mustParse(t, "sat,sun 10:00-12:00")
 	late := mustParse(t, "wed 23:00-24:00; thu 00:00-01:00")
-	cases := []struct {
-		name   string
-		h      Hours
-		t      time.Time
-		want   time.Time
-		wantOK bool
-	}{
+	checkNextOpen(t, []nextOpenCase{
 		{"open now returns t", office, at(2026, 11, 23, 10, 17).Add(3 * time.Second), at(2026, 11, 23, 10, 17).Add(3 * time.Second), true},
 		{"before opening", office, at(2026, 11, 23, 7, 0), at(2026, 11, 23, 9, 0), true},
 		{"after closing → next day", office, at(2026, 11, 23, 16, 0), at(2026, 11, 24, 9, 0), true},
@@ -175,7 +169,22 @@ func TestNextOpen(t *testing.T) {
 		{"always", mustParse(t, "always"), at(2026, 1, 1, 0, 0), at(2026, 1, 1, 0, 0), true},
 		{"zero hours never", Hours{}, at(2026, 1, 1, 0, 0), time.Time{}, false},
 		{"input in UTC", office, utc(2026, 11, 23, 5, 0), at(2026, 11, 23, 9, 0), true},
-	}
+	})
+}
+
+// nextOpenCase is one NextOpen expectation: from t, the next opening is
+// want (wantOK false: never).
+type nextOpenCase struct {
+	name   string
+	h      Hours
+	t      time.Time
+	want   time.Time
+	wantOK bool
+}
+
+// checkNextOpen runs the cases, and checks that each result is open.
+func checkNextOpen(t *testing.T, cases []nextOpenCase) {
+	t.Helper()
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			got, ok := c.h.NextOpen(c.t)

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -19,6 +20,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"parentline/chat"
+	"parentline/chat/hours"
 	"parentline/internal/web"
 )
 
@@ -32,6 +34,9 @@ const (
 	// topicsKey is the set of the active topic ids, the ones a chat may be
 	// closed with: written at start, after every change and now and then.
 	topicsKey = "pl:topics"
+	// hoursKey holds the opening hours and closed days supervisors set
+	// (chat/schedule), as hoursJSON; written with pl:topics.
+	hoursKey = "pl:hours"
 	// sealKey exists while the store node can seal consent cases (it holds
 	// an intake key); it is written and lapses with pl:store, so that a chat
 	// node refuses a consent request before the parent is asked when
@@ -42,8 +47,8 @@ const (
 const (
 	storeKeyTTL     = 5 * time.Second  // pl:store lapses this long after the store node's last word
 	announceEvery   = time.Second      // how often the store node refreshes pl:store
-	republishTopics = 30 * time.Second // pl:topics is written again this often, in case Redis lost it
-	topicsCacheFor  = 3 * time.Second  // how long a chat node trusts the topics it read
+	republishShared = 30 * time.Second // pl:topics and pl:hours are written again this often, in case Redis lost them
+	topicsCacheFor  = 3 * time.Second  // how long a chat node trusts the topics and hours it read
 	backplaneWait   = 2 * time.Second  // bounds each of these small Redis calls
 )
 
@@ -77,8 +82,8 @@ func advertiseAddr(a net.Addr) string {
 	return tcp.String()
 }
 
-// announcer keeps the store node's address in pl:store (and its topics in
-// pl:topics). Its methods run on one goroutine at a time.
+// announcer keeps the store node's address in pl:store (and its topics and
+// hours in pl:topics and pl:hours). Its methods run on one goroutine at a time.
 type announcer struct {
 	s       *Server
 	addr    string
@@ -86,10 +91,10 @@ type announcer struct {
 	rival   string // another store node's address seen in pl:store, logged once
 }
 
-// announce writes pl:store, and with topics also pl:topics. A failure is
+// announce writes pl:store, and with shared also pl:topics and pl:hours. A failure is
 // logged; the loop tries again within a second, and /readyz already says
 // when Redis does not answer.
-func (a *announcer) announce(ctx context.Context, topics bool) {
+func (a *announcer) announce(ctx context.Context, shared bool) {
 	ctx, cancel := context.WithTimeout(ctx, backplaneWait)
 	defer cancel()
 	log := a.s.log
@@ -123,27 +128,27 @@ func (a *announcer) announce(ctx context.Context, topics bool) {
 			Msg("another store node was publishing its address: a cluster has exactly one store node (--role store)")
 		a.rival = prev
 	}
-	if topics {
-		a.s.publishTopics(ctx)
+	if shared {
+		a.s.publishShared(ctx)
 	}
 }
 
-// run refreshes pl:store every second, and pl:topics now and then, until
-// ctx is done.
+// run refreshes pl:store every second, and pl:topics and pl:hours now and
+// then, until ctx is done.
 func (a *announcer) run(ctx context.Context) {
 	t := time.NewTicker(announceEvery)
 	defer t.Stop()
-	lastTopics := time.Now()
+	lastShared := time.Now()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			topics := time.Since(lastTopics) >= republishTopics
-			if topics {
-				lastTopics = time.Now()
+			shared := time.Since(lastShared) >= republishShared
+			if shared {
+				lastShared = time.Now()
 			}
-			a.announce(ctx, topics)
+			a.announce(ctx, shared)
 		}
 	}
 }
@@ -165,29 +170,66 @@ func (a *announcer) withdraw(ctx context.Context) {
 	}
 }
 
-// publishTopics replaces pl:topics with the ids of the active topics.
-func (s *Server) publishTopics(ctx context.Context) {
+// publishShared replaces pl:topics with the ids of the active topics and
+// pl:hours with the opening hours.
+func (s *Server) publishShared(ctx context.Context) {
 	var ids []any
 	for _, tp := range s.topics.All() {
 		if tp.Active {
 			ids = append(ids, tp.ID)
 		}
 	}
-	_, err := s.redis.TxPipelined(ctx, func(p redis.Pipeliner) error {
+	hoursRaw, err := encodeHours(s.schedule.Hours())
+	if err != nil {
+		s.log.Error().Err(err).Msg("encoding the opening hours for redis")
+		return
+	}
+	_, err = s.redis.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.Del(ctx, topicsKey)
 		if len(ids) > 0 {
 			p.SAdd(ctx, topicsKey, ids...)
 		}
+		p.Set(ctx, hoursKey, hoursRaw, 0)
 		return nil
 	})
 	if err != nil {
-		s.log.Warn().Err(err).Msg("publishing the topics in redis")
+		s.log.Warn().Err(err).Msg("publishing the topics and opening hours in redis")
 	}
 }
 
-// republishTopics wraps a handler that may change the topics: on a store
-// node in a cluster, the chat nodes get the new set right after it.
-func (s *Server) republishTopics(next http.HandlerFunc) http.Handler {
+// hoursJSON is pl:hours: the weekly hours as a chat/hours spec ("" for
+// never open) and the closed days.
+type hoursJSON struct {
+	Spec   string          `json:"spec"`
+	Closed []hours.Closure `json:"closed"`
+}
+
+func encodeHours(h hours.Hours) ([]byte, error) {
+	return json.Marshal(hoursJSON{Spec: h.String(), Closed: h.Closures()})
+}
+
+func decodeHours(raw []byte) (hours.Hours, error) {
+	var j hoursJSON
+	if err := json.Unmarshal(raw, &j); err != nil {
+		return hours.Hours{}, fmt.Errorf("%s: %w", hoursKey, err)
+	}
+	var h hours.Hours // never open
+	if j.Spec != "" {
+		var err error
+		if h, err = hours.Parse(j.Spec); err != nil {
+			return hours.Hours{}, fmt.Errorf("%s: %w", hoursKey, err)
+		}
+	}
+	h, err := h.WithClosures(j.Closed)
+	if err != nil {
+		return hours.Hours{}, fmt.Errorf("%s: %w", hoursKey, err)
+	}
+	return h, nil
+}
+
+// republish wraps a handler that may change the topics: on a store node in
+// a cluster, the chat nodes get the new set right after it.
+func (s *Server) republish(next http.HandlerFunc) http.Handler {
 	if s.redis == nil {
 		return next
 	}
@@ -195,21 +237,22 @@ func (s *Server) republishTopics(next http.HandlerFunc) http.Handler {
 		next(w, r)
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), backplaneWait)
 		defer cancel()
-		s.publishTopics(ctx)
+		s.publishShared(ctx)
 	})
 }
 
 // sharedTopics is a chat node's view of what the store node publishes,
 // read again every few seconds: the active topic ids in pl:topics (it is
-// the node's chat.TopicChecker) and whether consent cases can be sealed
-// (pl:seal). Neither answer waits on Redis; while Redis does not answer,
+// the node's chat.TopicChecker), the opening hours in pl:hours and whether
+// consent cases can be sealed (pl:seal). Neither answer waits on Redis; while Redis does not answer,
 // the last read holds.
 type sharedTopics struct {
 	rdb     *redis.Client
 	log     zerolog.Logger
 	ids     atomic.Pointer[map[string]bool]
 	canSeal atomic.Bool
-	failed  bool // the last refresh failed (logged once per run of failures); run's goroutine only
+	hours   atomic.Pointer[hours.Hours] // nil until pl:hours was read
+	failed  bool                        // the last refresh failed (logged once per run of failures); run's goroutine only
 }
 
 func newSharedTopics(rdb *redis.Client, log zerolog.Logger) *sharedTopics {
@@ -227,20 +270,33 @@ func (t *sharedTopics) Valid(id string) bool {
 // can seal consent cases. Before the first read succeeds, it cannot.
 func (t *sharedTopics) CanSeal() bool { return t.canSeal.Load() }
 
-// refresh reads pl:topics and pl:seal once.
+// Hours are the opening hours the store node published, or def before
+// they were read.
+func (t *sharedTopics) Hours(def hours.Hours) hours.Hours {
+	if h := t.hours.Load(); h != nil {
+		return *h
+	}
+	return def
+}
+
+// refresh reads pl:topics, pl:hours and pl:seal once. Unreadable hours
+// are an error, and the last ones read still hold.
+
 func (t *sharedTopics) refresh(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, backplaneWait)
 	defer cancel()
 	var (
 		members *redis.StringSliceCmd
 		seal    *redis.IntCmd
+		hrs     *redis.StringCmd
 	)
 	_, err := t.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		members = p.SMembers(ctx, topicsKey)
 		seal = p.Exists(ctx, sealKey)
+		hrs = p.Get(ctx, hoursKey)
 		return nil
 	})
-	if err != nil {
+	if err != nil && !errors.Is(err, redis.Nil) {
 		return err
 	}
 	ids := make(map[string]bool, len(members.Val()))
@@ -249,6 +305,13 @@ func (t *sharedTopics) refresh(ctx context.Context) error {
 	}
 	t.ids.Store(&ids)
 	t.canSeal.Store(seal.Val() == 1)
+	if raw, err := hrs.Bytes(); err == nil {
+		h, err := decodeHours(raw)
+		if err != nil {
+			return err
+		}
+		t.hours.Store(&h)
+	}
 	return nil
 }
 
@@ -392,3 +455,15 @@ func (p *storeProxy) rewrite(pr *httputil.ProxyRequest) {
 
 // close drops the idle connections to the store node.
 func (p *storeProxy) close() { p.transport.CloseIdleConnections() }
+
+// hoursChanged is told by chat/schedule when a supervisor saved new
+// opening hours: on a store node in a cluster, the chat nodes get them
+// right after.
+func (s *Server) hoursChanged(hours.Hours) {
+	if s.redis == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), backplaneWait)
+	defer cancel()
+	s.publishShared(ctx)
+}

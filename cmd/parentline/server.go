@@ -26,6 +26,8 @@ import (
 	"parentline/booking"
 	"parentline/chat"
 	"parentline/chat/canned"
+	"parentline/chat/hours"
+	"parentline/chat/schedule"
 	"parentline/chat/triage"
 	"parentline/consent"
 	"parentline/durable"
@@ -64,6 +66,7 @@ type Server struct {
 	eid      *eid.Service     // citizen e-ID; nil on a chat node
 	booking  *booking.Store   // nil on a chat node
 	interest *interest.Store  // interest registrations; nil on a chat node
+	schedule *schedule.Store  // the opening hours supervisors set; nil on a chat node
 
 	// Chat node only.
 	remote *durable.Tallies // tallies sent to the store node over pl:durable
@@ -231,6 +234,10 @@ func (s *Server) buildStore(mux *http.ServeMux, sessions staff.SessionBackend, c
 	if s.topics, err = stats.OpenTopics(s.db); err != nil {
 		return fmt.Errorf("opening topics: %w", err)
 	}
+	if s.schedule, err = schedule.Open(s.db, schedule.Options{Default: s.cfg.Hours, Log: s.log, OnChange: s.hoursChanged}); err != nil {
+		return fmt.Errorf("opening the opening hours: %w", err)
+	}
+	copts.HoursNow = s.schedule.Hours
 	answers, err := canned.Open(s.db)
 	if err != nil {
 		return fmt.Errorf("opening canned answers: %w", err)
@@ -266,11 +273,12 @@ func (s *Server) buildStore(mux *http.ServeMux, sessions staff.SessionBackend, c
 	mux.Handle("GET /api/topics", anyStaff(http.HandlerFunc(s.topics.HandleList)))
 	mux.Handle("GET /api/topics/all", admin(http.HandlerFunc(s.topics.HandleAll)))
 	mux.Handle("GET /api/audit", admin(audit.Handler(s.db)))
-	mux.Handle("POST /api/topics", admin(s.republishTopics(s.topics.HandleCreate)))
-	mux.Handle("PUT /api/topics/{id}", admin(s.republishTopics(s.topics.HandleUpdate)))
+	mux.Handle("POST /api/topics", admin(s.republish(s.topics.HandleCreate)))
+	mux.Handle("PUT /api/topics/{id}", admin(s.republish(s.topics.HandleUpdate)))
 	s.users.AccountRoutes(mux, s.auth.Require, staff.AccountOptions{Log: s.log, Audit: func(actor, action, username string) error {
 		return s.db.Update(func(tx *bolt.Tx) error { return audit.Append(tx, time.Now(), actor, action, username) })
 	}})
+	s.schedule.Routes(mux, s.auth.Require)
 	mux.Handle("GET /api/canned", chatStaff(http.HandlerFunc(answers.HandleList)))
 	mux.Handle("POST /api/canned", editors(http.HandlerFunc(answers.HandleCreate)))
 	mux.Handle("PUT /api/canned/{id}", editors(http.HandlerFunc(answers.HandleUpdate)))
@@ -309,6 +317,7 @@ func (s *Server) buildChatNode(mux *http.ServeMux, sessions staff.SessionBackend
 	s.remote = durable.NewTallies(s.redis, s.log)
 	s.shared = newSharedTopics(s.redis, s.log)
 	copts.Tally, copts.Topics = s.remote, s.shared
+	copts.HoursNow = func() hours.Hours { return s.shared.Hours(s.cfg.Hours) }
 	copts.Auditor = durable.NewAuditor(s.redis)
 	copts.Escalator = newRemoteEscalator(s.redis, s.box, s.log, s.cfg.SocialServices, s.cfg.CaseRetentionDays, s.shared.CanSeal)
 
