@@ -3,6 +3,7 @@ package static
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"io"
 	"io/fs"
 	"net/http"
@@ -551,7 +552,7 @@ func TestIntake_PageHasItsControls(t *testing.T) {
 	}
 }
 
-// The administration page: the staff login, the four sections with the controls its
+// The administration page: the staff login, the five sections with the controls its
 // browser test drives, every element admin.js looks up, labelled fields whose errors
 // are named by them, a modal confirmation, and a script that stores nothing and calls
 // the APIs of /tmp/admin/CONTRACT.md.
@@ -581,7 +582,7 @@ func TestAdmin_PageHasItsControls(t *testing.T) {
 	if !strings.Contains(s, `<dialog id="delete-dialog" class="confirm-dialog" aria-labelledby="delete-dialog-title" aria-describedby="delete-dialog-text">`) {
 		t.Error("the delete confirmation is not a labelled <dialog>")
 	}
-	for _, id := range []string{"accounts", "topics", "canned", "audit"} {
+	for _, id := range []string{"accounts", "topics", "hours", "canned", "audit"} {
 		if !strings.Contains(s, `<section id="`+id+`-section" class="card" aria-labelledby="`+id+`-title" hidden>`) {
 			t.Errorf("#%s-section is not a hidden region named by its heading", id)
 		}
@@ -1067,6 +1068,345 @@ func TestAdmin_AuditFilterKnowsEveryAction(t *testing.T) {
 	for _, a := range audit.Actions() {
 		if !strings.Contains(string(js), "'"+a+"'") {
 			t.Errorf("admin.js does not offer the audit action %q", a)
+		}
+	}
+}
+
+// ---- opening hours (/admin/) and closed days (the widget) -------------------------------
+
+// The opening hours section: a form with the "always" choice, a fieldset per weekday
+// (Monday first) with its times, "Stängt" and an add button, the closed days, the save
+// button and the line that says where the hours come from; admin.js reads and saves
+// them through /api/hours, shows it to supervisors too, builds the rows' fields with
+// the ids the browser tests use, and says everything in Swedish and English.
+func TestAdmin_HoursSection(t *testing.T) {
+	ids := []string{
+		"nav-hours-item", "nav-hours", "hours-section", "hours-title", "hours-source", "hours-status", "hours-error",
+		"hours-form", "hours-summary", "hours-always", "hours-always-error", "hours-weekly", "hours-weekly-error",
+		"hours-closed", "hours-closed-list", "hours-closed-empty", "hours-closed-error", "hours-closed-add", "hours-save",
+	}
+	days := []string{"Måndag", "Tisdag", "Onsdag", "Torsdag", "Fredag", "Lördag", "Söndag"}
+	for d := 1; d <= 7; d++ {
+		n := strconv.Itoa(d)
+		ids = append(ids, "hours-day-"+n, "hours-day-"+n+"-list", "hours-day-"+n+"-closed", "hours-day-"+n+"-error", "hours-day-"+n+"-add")
+	}
+	requireIDs(t, "admin/index.html", ids)
+	b, _ := files.ReadFile("admin/index.html")
+	s := string(b)
+	// The weekdays in order, each a fieldset named by its legend and described by its error.
+	at := 0
+	for d, name := range days {
+		n := strconv.Itoa(d + 1)
+		re := regexp.MustCompile(`<fieldset id="hours-day-` + n + `" class="hours-day" aria-describedby="hours-day-` + n + `-error">\s*<legend data-i18n="day` + n + `">` + name + `</legend>`)
+		loc := re.FindStringIndex(s)
+		if loc == nil {
+			t.Errorf("#hours-day-%s is not a fieldset with the legend %s", n, name)
+			continue
+		}
+		if loc[0] < at {
+			t.Errorf("%s comes before the day above it", name)
+		}
+		at = loc[0]
+	}
+	for _, fs := range []string{"hours-weekly", "hours-closed"} {
+		if !regexp.MustCompile(`<fieldset id="` + fs + `"[^>]*>\s*<legend`).MatchString(s) {
+			t.Errorf("#%s is not a fieldset with a legend", fs)
+		}
+	}
+	if !strings.Contains(s, `<form id="hours-form" class="stack-form hours-form" novalidate aria-labelledby="hours-title" hidden>`) {
+		t.Error("#hours-form is not a hidden, named form without the browser's own validation")
+	}
+	if !strings.Contains(s, `<input id="hours-always" type="checkbox"`) || !strings.Contains(s, `<label for="hours-always"`) {
+		t.Error("the \"Alltid öppet\" checkbox is missing or has no label")
+	}
+	// The nav lists the hours between the topics and the canned answers, as the sections come.
+	if i, j, k := strings.Index(s, `id="nav-topics"`), strings.Index(s, `id="nav-hours"`), strings.Index(s, `id="nav-canned"`); !(i < j && j < k) {
+		t.Error("the navigation does not list the hours between the topics and the canned answers")
+	}
+	if i, j, k := strings.Index(s, `id="topics-section"`), strings.Index(s, `id="hours-section"`), strings.Index(s, `id="canned-section"`); !(i < j && j < k) {
+		t.Error("the hours section is not between the topics and the canned answers")
+	}
+
+	jsb, _ := files.ReadFile("admin/admin.js")
+	js := string(jsb)
+	for _, want := range []string{
+		"call('GET', '/api/hours')", "call('PUT', '/api/hours', body)", "hours: true, canned: true",
+		"`hours-d${d}-t${i}-${part}`", "`hours-closed-${i}-${part}`", "type: 'time'", "type: 'date'",
+		"'aria-describedby': id + '-error'", "showErrors(form, errors, 'field')", "(always|weekly|closed)",
+		"(days|from|to|date|note)", "'Öppettiderna är sparade.'", "'The opening hours are saved.'",
+		"Från serverns start-inställning (--hours)", "Senast ändrad av ${by}, ${when}.", "'Alltid öppet'", "'Always open'",
+		"'Stängt'", "'Lägg till tid'", "'Lägg till stängd dag'", "'hours_changed'",
+		"action_hours_changed: 'Öppettider ändrade'", "action_hours_changed: 'Opening hours changed'",
+	} {
+		if !strings.Contains(js, want) {
+			t.Errorf("admin.js lacks %s", want)
+		}
+	}
+	// Every text of the section is in both languages.
+	for _, key := range []string{
+		"hoursTitle", "hoursIntro", "hoursAlways", "hoursAlwaysHint", "hoursWeekly", "hoursWeeklyHint", "day1", "day7", "dayIn",
+		"dayClosed", "intervalLabel", "timeFrom", "timeTo", "intervalAdd", "intervalAddLabel", "hoursRemove",
+		"intervalRemoveLabel", "intervalRemoved", "closedTitle", "closedHint", "closedEmpty", "closedRowLabel", "closedDate",
+		"closedNote", "closedAdd", "closedRemoveLabel", "closedRemoved", "hoursSave", "hoursSaved", "hoursFailed",
+		"hoursSourceFlag", "hoursSourceSaved", "hoursSourceSavedAt", "timeMissing", "timeOrder", "closedDateInvalid",
+		"closedDuplicate", "closedNoteTooLong", "closedNoteControl", "closedTooMany",
+	} {
+		if n := len(regexp.MustCompile(`[\s{,]`+key+`: `).FindAllString(js, -1)); n != 2 {
+			t.Errorf("admin.js has the text %s %d times, want 2 (sv and en)", key, n)
+		}
+	}
+}
+
+// hoursAPI is a stand-in for the staff login and GET/PUT /api/hours of package
+// chat/schedule, as the contract describes them: it answers 422 with the field paths
+// for a closed day in 2099 and for a time from 07:00 (as the server would for rules
+// the page does not check itself), and keeps every PUT body.
+type hoursAPI struct {
+	mu      sync.Mutex
+	setting map[string]any
+	puts    []map[string]any
+}
+
+func (h *hoursAPI) routes(mux *http.ServeMux) {
+	me := map[string]any{"username": "sune", "name": "Sune Arbetsledare", "roles": []string{"supervisor"}}
+	reply := func(w http.ResponseWriter, code int, v any) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(code)
+		json.NewEncoder(w).Encode(v)
+	}
+	mux.HandleFunc("GET /api/me", func(w http.ResponseWriter, r *http.Request) {
+		if c, err := r.Cookie("s"); err == nil && c.Value == "sune" {
+			reply(w, http.StatusOK, me)
+			return
+		}
+		reply(w, http.StatusUnauthorized, map[string]string{"error": "Logga in."})
+	})
+	mux.HandleFunc("POST /api/login", func(w http.ResponseWriter, r *http.Request) {
+		http.SetCookie(w, &http.Cookie{Name: "s", Value: "sune", Path: "/", HttpOnly: true})
+		reply(w, http.StatusOK, me)
+	})
+	mux.HandleFunc("GET /api/canned", func(w http.ResponseWriter, r *http.Request) {
+		reply(w, http.StatusOK, []map[string]string{{"id": "c1", "lang": "sv", "title": "Välkommen", "text": "Hej och välkommen!"}})
+	})
+	mux.HandleFunc("GET /api/hours", func(w http.ResponseWriter, r *http.Request) {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		reply(w, http.StatusOK, h.setting)
+	})
+	mux.HandleFunc("PUT /api/hours", func(w http.ResponseWriter, r *http.Request) {
+		var in struct {
+			Always bool `json:"always"`
+			Weekly []struct {
+				Days     []int
+				From, To string
+			} `json:"weekly"`
+			Closed []struct{ Date, Note string } `json:"closed"`
+		}
+		raw, _ := io.ReadAll(r.Body)
+		if err := json.Unmarshal(raw, &in); err != nil {
+			reply(w, http.StatusBadRequest, map[string]string{"error": "malformed"})
+			return
+		}
+		var body map[string]any
+		json.Unmarshal(raw, &body)
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		h.puts = append(h.puts, body)
+		en := r.URL.Query().Get("lang") == "en"
+		fields := map[string]string{}
+		for i, sp := range in.Weekly {
+			if sp.From == "07:00" {
+				fields["weekly."+strconv.Itoa(i)+".from"] = map[bool]string{false: "Chatten kan inte öppna före 08:00.", true: "The chat cannot open before 08:00."}[en]
+			}
+		}
+		for i, c := range in.Closed {
+			if strings.HasPrefix(c.Date, "2099-") {
+				fields["closed."+strconv.Itoa(i)+".date"] = map[bool]string{false: "Datumet är mer än två år fram.", true: "The date is more than two years ahead."}[en]
+			}
+		}
+		if len(fields) > 0 {
+			reply(w, http.StatusUnprocessableEntity, map[string]any{"error": "invalid", "fields": fields})
+			return
+		}
+		h.setting = map[string]any{"always": in.Always, "weekly": body["weekly"], "closed": body["closed"], "source": "saved",
+			"updated_at": "2026-05-14T08:22:00Z", "updated_by": "sune"}
+		reply(w, http.StatusOK, h.setting)
+	})
+}
+
+// lastPut is the newest PUT /api/hours body as JSON, and the number of PUTs.
+func (h *hoursAPI) lastPut() (string, int) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if len(h.puts) == 0 {
+		return "", 0
+	}
+	b, _ := json.Marshal(h.puts[len(h.puts)-1])
+	return string(b), len(h.puts)
+}
+
+// The hours form in the browser against a stand-in of the API: a supervisor sees the
+// hours (a span over several days spread over their rows, 24:00 as 00:00) beside the
+// canned answers; with the keyboard adds a time that it leaves empty, which is refused
+// by its fields with the focus on the first; times with the same hours are sent as one
+// span, and the server's 422 for that span marks every field of it (one summary line);
+// a good save sends the spans and closed days, says so and shows who changed them; in
+// English everything follows. Every state passes axe.
+func TestAdminBrowser_HoursForm(t *testing.T) {
+	b := browsertest.Start(t)
+	api := &hoursAPI{setting: map[string]any{
+		"always": false, "source": "flag",
+		"weekly": []map[string]any{{"days": []int{1, 2, 3, 4, 5}, "from": "09:00", "to": "16:00"}, {"days": []int{6}, "from": "10:00", "to": "24:00"}},
+		"closed": []map[string]string{{"date": "2026-12-24", "note": "julafton"}},
+	}}
+	mux := http.NewServeMux()
+	api.routes(mux)
+	mux.Handle("GET /", Handler())
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	value := func(id, v string) string {
+		return "document.getElementById(" + jsString(id) + ")?.value === " + jsString(v)
+	}
+	invalid := func(id string) string {
+		return "document.getElementById(" + jsString(id) + ")?.getAttribute('aria-invalid') === 'true'"
+	}
+	focused := func(id string) string { return "document.activeElement?.id === " + jsString(id) }
+
+	tab := b.Tab(t)
+	tab.Do("the admin page", chromedp.Navigate(srv.URL+"/admin/"), chromedp.WaitVisible(chromedp.ID("login-username")))
+	tab.Do("log in", chromedp.SendKeys(chromedp.ID("login-username"), "sune"), chromedp.SendKeys(chromedp.ID("login-password"), "x"),
+		chromedp.Click(chromedp.ID("login-submit")))
+	cond := browsertest.Visible("#hours-form") + " && " + browsertest.Visible("#canned-section") + " && " + browsertest.Visible("#nav-hours") +
+		" && !" + browsertest.Visible("#accounts-section") + " && " + browsertest.TextContains("#hours-source", "(--hours)") +
+		" && !document.getElementById('hours-always').checked && " + browsertest.Visible("#hours-day-7-closed") +
+		" && !" + browsertest.Visible("#hours-day-1-closed") + " && " + value("hours-d6-t0-from", "10:00") + " && " + value("hours-d6-t0-to", "00:00") +
+		" && " + value("hours-closed-0-date", "2026-12-24") + " && " + value("hours-closed-0-note", "julafton") + " && !document.getElementById('hours-d1-t1-from')"
+	for d := 1; d <= 5; d++ {
+		cond += " && " + value("hours-d"+strconv.Itoa(d)+"-t0-from", "09:00") + " && " + value("hours-d"+strconv.Itoa(d)+"-t0-to", "16:00")
+	}
+	tab.WaitFor("the hours from the flag, each span on its days' rows", cond)
+	if got := browsertest.Eval[string](tab, "document.getElementById('hours-d1-t0-to').getAttribute('aria-describedby')"); got != "hours-d1-t0-to-error" {
+		t.Errorf("the time field is described by %q", got)
+	}
+	if got := browsertest.Eval[string](tab, "document.querySelector('label[for=\"hours-d1-t0-from\"]')?.textContent"); got != "Från" {
+		t.Errorf("the first time's label: %q", got)
+	}
+	tab.Axe("hours loaded")
+
+	// With the keyboard: a Sunday time, left empty.
+	tab.Do("focus Sunday's add button", chromedp.Focus(chromedp.ID("hours-day-7-add")))
+	tab.Keys("\r")
+	tab.WaitFor("a new Sunday time, the focus in it", focused("hours-d7-t0-from")+" && !"+browsertest.Visible("#hours-day-7-closed"))
+	if got := browsertest.Eval[string](tab, "document.getElementById('hours-day-7-add').getAttribute('aria-label')"); got != "Lägg till tid på söndag" {
+		t.Errorf("Sunday's add button is named %q", got)
+	}
+	tab.Do("save", chromedp.Click(chromedp.ID("hours-save")))
+	tab.WaitFor("refused by its fields, the focus on the first", browsertest.TextContains("#hours-d7-t0-from-error", "Fyll i en tid")+
+		" && "+invalid("hours-d7-t0-from")+" && "+invalid("hours-d7-t0-to")+" && "+focused("hours-d7-t0-from")+
+		" && "+browsertest.Visible("#hours-summary")+" && document.querySelectorAll('#hours-summary li').length === 2")
+	tab.Axe("hours: an empty time")
+	if _, n := api.lastPut(); n != 0 {
+		t.Fatalf("%d PUTs of a form with errors", n)
+	}
+	tab.Do("remove it", chromedp.Click(chromedp.ID("hours-d7-t0-remove")))
+	tab.WaitFor("Sunday closed again, the focus on its add button", browsertest.Visible("#hours-day-7-closed")+" && "+focused("hours-day-7-add")+
+		" && !"+browsertest.Visible("#hours-summary")+" && !document.querySelector('#hours-form [aria-invalid]')")
+
+	// Monday and Tuesday from 07:00: one span, refused by the server for both days.
+	tab.Do("Monday and Tuesday from 07:00", chromedp.SetValue(chromedp.ID("hours-d1-t0-from"), "07:00"),
+		chromedp.SetValue(chromedp.ID("hours-d2-t0-from"), "07:00"), chromedp.Click(chromedp.ID("hours-save")))
+	tab.WaitFor("the server's message by both fields, once in the summary", browsertest.TextContains("#hours-d1-t0-from-error", "före 08:00")+
+		" && "+browsertest.TextContains("#hours-d2-t0-from-error", "före 08:00")+" && "+invalid("hours-d2-t0-from")+
+		" && !document.querySelector('#hours-d3-t0-from[aria-invalid]') && "+focused("hours-d1-t0-from")+
+		" && document.querySelectorAll('#hours-summary li').length === 1")
+	body, _ := api.lastPut()
+	if want := `{"always":false,"closed":[{"date":"2026-12-24","note":"julafton"}],"weekly":[{"days":[1,2],"from":"07:00","to":"16:00"},` +
+		`{"days":[3,4,5],"from":"09:00","to":"16:00"},{"days":[6],"from":"10:00","to":"24:00"}]}`; body != want {
+		t.Errorf("PUT body\n%s\nwant\n%s", body, want)
+	}
+	tab.Axe("hours: refused by the server")
+
+	// Back to 09:00, Friday until 12:00, a closed day the server refuses, then removed.
+	tab.Do("fix the times", chromedp.SetValue(chromedp.ID("hours-d1-t0-from"), "09:00"), chromedp.SetValue(chromedp.ID("hours-d2-t0-from"), "09:00"),
+		chromedp.SetValue(chromedp.ID("hours-d5-t0-to"), "12:00"), chromedp.Click(chromedp.ID("hours-closed-add")))
+	tab.WaitFor("a new closed day, the focus in its date", focused("hours-closed-1-date"))
+	tab.Do("a closed day in 2099", chromedp.SetValue(chromedp.ID("hours-closed-1-date"), "2099-01-02"), chromedp.Click(chromedp.ID("hours-save")))
+	tab.WaitFor("refused by its date", browsertest.TextContains("#hours-closed-1-date-error", "två år")+" && "+focused("hours-closed-1-date")+
+		" && !document.querySelector('#hours-d1-t0-from[aria-invalid]')")
+	tab.Do("remove it", chromedp.Click(chromedp.ID("hours-closed-1-remove")))
+	tab.WaitFor("the focus on the add button", focused("hours-closed-add")+" && !document.getElementById('hours-closed-1-date')")
+	tab.Do("save", chromedp.Click(chromedp.ID("hours-save")))
+	tab.WaitFor("saved, and said so", browsertest.TextContains("#hours-status", "Öppettiderna är sparade.")+
+		" && "+browsertest.TextContains("#hours-source", "Senast ändrad av sune")+" && !"+browsertest.Visible("#hours-summary")+
+		" && "+value("hours-d5-t0-to", "12:00")+" && "+value("hours-d6-t0-to", "00:00"))
+	body, _ = api.lastPut()
+	if want := `{"always":false,"closed":[{"date":"2026-12-24","note":"julafton"}],"weekly":[{"days":[1,2,3,4],"from":"09:00","to":"16:00"},` +
+		`{"days":[5],"from":"09:00","to":"12:00"},{"days":[6],"from":"10:00","to":"24:00"}]}`; body != want {
+		t.Errorf("PUT body\n%s\nwant\n%s", body, want)
+	}
+	tab.Axe("hours saved")
+
+	// Always open: the weekdays go, and are not sent.
+	tab.Do("always open", chromedp.Click(chromedp.ID("hours-always")))
+	tab.WaitFor("no weekdays", "!"+browsertest.Visible("#hours-weekly"))
+	tab.Do("English", chromedp.Click(chromedp.ID("lang")))
+	tab.WaitFor("the section in English", browsertest.TextContains("#hours-title", "Opening hours")+" && "+browsertest.TextContains("#hours-source", "Last changed by sune")+
+		" && "+browsertest.TextContains("#hours-status", "The opening hours are saved.")+" && document.getElementById('hours-always').checked"+
+		" && "+browsertest.TextContains("label[for=\"hours-always\"]", "Always open")+" && "+browsertest.TextContains("#hours-closed", "Closed days"))
+	tab.Do("save", chromedp.Click(chromedp.ID("hours-save")))
+	tab.WaitFor("saved", "!document.getElementById('hours-save').disabled && "+browsertest.TextContains("#hours-status", "The opening hours are saved."))
+	body, n := api.lastPut()
+	if want := `{"always":true,"closed":[{"date":"2026-12-24","note":"julafton"}],"weekly":[]}`; body != want || n != 4 {
+		t.Errorf("PUT %d body %s, want %s", n, body, want)
+	}
+	tab.Do("back to set hours", chromedp.Click(chromedp.ID("hours-always")))
+	tab.WaitFor("the weekdays, in English", browsertest.Visible("#hours-weekly")+" && "+browsertest.TextContains("#hours-day-1", "Monday")+
+		" && "+browsertest.TextContains("#hours-day-1", "Closed"))
+	tab.Axe("hours in English")
+}
+
+// The widget lists the upcoming closed days of /api/status under the opening hours,
+// in its language ("Stängt 24 december (julafton)"), and nothing when there are none.
+func TestWidget_ClosedDays(t *testing.T) {
+	js, _ := files.ReadFile("widget.js")
+	if n := strings.Count(string(js), "hoursBlock(s.hours, s.closed_days)"); n != 2 {
+		t.Errorf("widget.js passes the closed days to hoursBlock %d times, want 2 (the intro and the queue notice)", n)
+	}
+	b := browsertest.Start(t)
+	var mu sync.Mutex
+	closed := `,"closed_days":[{"date":"2026-12-24","note":"julafton"},{"date":"2026-12-31","note":""}]`
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /api/status", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"open":false,"staffed":false,"launcher":"always","timezone":"Europe/Stockholm",`+
+			`"hours":[{"days":[1,2,3,4,5],"from":"09:00","to":"16:00"}]`+closed+`}`)
+	})
+	mux.Handle("GET /", Handler())
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+
+	tab := b.Tab(t)
+	open := func() {
+		tab.Do("the widget", chromedp.Navigate(srv.URL+"/"), chromedp.WaitVisible(chromedp.ID("pl-launcher")), chromedp.Click(chromedp.ID("pl-launcher")))
+		tab.WaitFor("the closed notice with the hours", browsertest.TextContains("#pl-status", "mån–fre 09:00–16:00"))
+	}
+	open()
+	tab.WaitFor("the closed days under the hours", "[...document.querySelectorAll('#pl-status .pl-closures li')].map(l => l.textContent).join('|') === "+
+		jsString("Stängt 24 december (julafton)|Stängt 31 december"))
+	tab.Axe("widget: closed days")
+	tab.Do("English", chromedp.Click(chromedp.ID("pl-lang")))
+	tab.WaitFor("in English", "[...document.querySelectorAll('#pl-status .pl-closures li')].map(l => l.textContent).join('|') === "+
+		jsString("Closed 24 December (julafton)|Closed 31 December"))
+
+	for _, c := range []string{`,"closed_days":[]`, ``} {
+		mu.Lock()
+		closed = c
+		mu.Unlock()
+		open()
+		if browsertest.Eval[bool](tab, "!!document.querySelector('#parentline-widget .pl-closures')") {
+			t.Errorf("closed days listed for %q", c)
 		}
 	}
 }

@@ -30,6 +30,7 @@
   const STATUS_GAP_MS = 2000;        // at least this long between fetches on focus or visibility
   const STATUS_TIMEOUT_MS = 10000;   // a status fetch that takes longer is given up
   const FIRST_STATUS_MS = 3000;      // show the launcher after this long if the first status has not come
+  const MAX_CLOSED_DAYS = 5;         // upcoming closed days listed under the opening hours
 
   /** The tag that loaded us; currentScript works for classic (also deferred) scripts. */
   const SCRIPT = document.currentScript ||
@@ -62,6 +63,7 @@
       closedUnstaffed: 'Ingen rådgivare är ledig just nu, så det går inte att chatta. Försök gärna igen senare, eller vänd dig till någon av kontakterna nedan.',
       statusFailed: 'Vi kunde inte hämta chattens öppettider just nu. Du kan ändå försöka starta chatten.',
       hours: 'Öppettider', nextOpen: (d) => 'Chatten öppnar igen ' + d + '.',
+      closedDay: (d, note) => 'Stängt ' + d + (note ? ' (' + note + ')' : ''),
       contacts: 'Behöver du prata med någon nu?', everyDay: 'alla dagar', allDay: 'dygnet runt',
       days: ['mån', 'tis', 'ons', 'tor', 'fre', 'lör', 'sön'], connecting: 'Ansluter…',
       reconnecting: 'Återansluter…', queuePos: (n) => 'Du är nummer ' + n + ' i kön.',
@@ -143,6 +145,7 @@
       closedUnstaffed: 'No counsellor is free right now, so the chat is not available. Please try again later, or contact one of the services below.',
       statusFailed: 'We could not fetch the chat’s opening hours right now. You can still try to start the chat.',
       hours: 'Opening hours', nextOpen: (d) => 'The chat opens again ' + d + '.',
+      closedDay: (d, note) => 'Closed ' + d + (note ? ' (' + note + ')' : ''),
       contacts: 'Do you need to talk to someone now?', everyDay: 'every day', allDay: 'around the clock',
       days: ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'], connecting: 'Connecting…',
       reconnecting: 'Reconnecting…', queuePos: (n) => 'You are number ' + n + ' in the queue.',
@@ -753,7 +756,7 @@
     } else {
       parts.push(h('p', { class: 'pl-strong', text: tr(st.mode === 'staffed' ? 'closedUnstaffed' : 'statusUnstaffed') }));
     }
-    return [...parts, ...hoursBlock(s.hours), ...contactsBlock(s.contacts)];
+    return [...parts, ...hoursBlock(s.hours, s.closed_days), ...contactsBlock(s.contacts)];
   }
 
   /**
@@ -770,14 +773,43 @@
     const s = st.status || {};
     const contacts = contactsBlock(s.contacts, false);
     ui.queueNotice.replaceChildren(h('p', { text: tr(contacts.length ? 'queueUnstaffed' : 'queueUnstaffedShort') }),
-      ...contacts, ...hoursBlock(s.hours));
+      ...contacts, ...hoursBlock(s.hours, s.closed_days));
   }
 
-  function hoursBlock(hours) {
+  /** The opening hours and, under them, the upcoming closed days (both may be missing). */
+  function hoursBlock(hours, closedDays) {
     const lines = formatHours(hours);
-    if (!lines.length) return [];
-    return [h('p', { class: 'pl-subhead', text: tr('hours') }),
-      h('ul', { class: 'pl-hours' }, lines.map((l) => h('li', { text: l })))];
+    const closed = formatClosedDays(closedDays);
+    if (!lines.length && !closed.length) return [];
+    const parts = [h('p', { class: 'pl-subhead', text: tr('hours') })];
+    if (lines.length) parts.push(h('ul', { class: 'pl-hours' }, lines.map((l) => h('li', { text: l }))));
+    if (closed.length) parts.push(h('ul', { class: 'pl-hours pl-closures' }, closed.map((l) => h('li', { text: l }))));
+    return parts;
+  }
+
+  /**
+   * Turns /api/status's closed_days ([{date:"YYYY-MM-DD", note}], from today) into
+   * lines like "Stängt 24 december (julafton)": the date in the widget's language,
+   * as a day in Europe/Stockholm; at most MAX_CLOSED_DAYS of them.
+   */
+  function formatClosedDays(days) {
+    const lines = [];
+    for (const c of Array.isArray(days) ? days : []) {
+      if (lines.length === MAX_CLOSED_DAYS) break;
+      const m = c && /^(\d{4})-(\d{2})-(\d{2})$/.exec(String(c.date || ''));
+      if (!m) continue;
+      // Noon UTC is the same calendar day in Stockholm, summer or winter.
+      const d = new Date(Date.UTC(+m[1], +m[2] - 1, +m[3], 12));
+      if (isNaN(d.getTime())) continue;
+      const opts = { day: 'numeric', month: 'long' };
+      const locale = lang === 'sv' ? 'sv-SE' : 'en-GB';
+      let when;
+      try { when = new Intl.DateTimeFormat(locale, { ...opts, timeZone: 'Europe/Stockholm' }).format(d); } catch (e) {
+        when = new Intl.DateTimeFormat(locale, { ...opts, timeZone: 'UTC' }).format(d);
+      }
+      lines.push(tr('closedDay', when, typeof c.note === 'string' ? c.note.trim() : ''));
+    }
+    return lines;
   }
 
   /** The alternative contacts as a list, links where they have an href; heading optional. */

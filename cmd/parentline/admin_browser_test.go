@@ -163,13 +163,15 @@ func TestBrowser_AdminAccounts(t *testing.T) {
 	ada.Axe("account edit: roles saved")
 	ada.Screenshot("admin-account-edit")
 
-	// Kalle, now a supervisor (the session carries the new roles): canned answers only.
+	// Kalle, now a supervisor (the session carries the new roles): the
+	// opening hours and the canned answers, nothing of an admin's.
 	kalle.Do("reload", chromedp.Reload())
 	kalle.WaitPath("/admin/")
-	kalle.WaitFor("the canned answers only", bt.Visible("#canned-section")+" && "+bt.Visible("#canned-list li")+
+	kalle.WaitFor("the hours and canned answers only", bt.Visible("#canned-section")+" && "+bt.Visible("#canned-list li")+
+		" && "+bt.Visible("#hours-section")+" && "+bt.Visible("#admin-nav")+
 		" && !"+bt.Visible("#accounts-section")+" && !"+bt.Visible("#topics-section")+" && !"+bt.Visible("#audit-section")+
-		" && !"+bt.Visible("#admin-nav")+" && !"+bt.Visible("#denied-view"))
-	kalle.Axe("supervisor: canned answers only")
+		" && !"+bt.Visible("#nav-accounts")+" && !"+bt.Visible("#denied-view"))
+	kalle.Axe("supervisor: hours and canned answers")
 	kalle.Screenshot("admin-supervisor")
 
 	// ---- disable: the session ends, the login fails ----

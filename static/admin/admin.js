@@ -1,7 +1,8 @@
 // Parentline administration (/admin/): staff accounts and their roles, the topic list,
-// the canned answers and the audit trail. Admins see all four; a supervisor without the
-// admin role sees the canned answers only; anyone else is told they lack access (the
-// server checks every call again). An ES module; the staff session and helpers come from
+// the chat's opening hours and closed days, the canned answers and the audit trail.
+// Admins see all five; a supervisor without the admin role sees the opening hours and
+// the canned answers; anyone else is told they lack access (the server checks every
+// call again). An ES module; the staff session and helpers come from
 // /staff.js; every visible string is in DICT. Nothing is stored in the browser.
 
 import {
@@ -17,6 +18,9 @@ const TOPIC_ID_RE = /^[a-z0-9_]{1,40}$/;
 const MAX_LABEL = 80;
 const MAX_CANNED_TITLE = 80;
 const MAX_CANNED_TEXT = 4096; // bytes, as the server counts
+const MAX_NOTE = 60; // a closed day's note, in characters (chat/hours.Closure)
+const MAX_CLOSURES = 100; // closed days at most (chat/hours.MaxClosures)
+const TIME_RE = /^(\d{2}):(\d{2})(?::\d{2}(?:\.\d+)?)?$/; // a time input's value; seconds are dropped
 
 // The audit trail's actions (audit/audit.go), in the order the filter offers them.
 const AUDIT_ACTIONS = [
@@ -26,6 +30,7 @@ const AUDIT_ACTIONS = [
   'interest_submitted', 'interest_opened', 'interest_status', 'interest_deleted', 'interest_withdrawn',
   'interest_consent_withdrawn', 'interest_corrected', 'interest_purged',
   'interest_refused_foreign_unit', 'interest_refused_unknown_id', 'interest_refused_not_owner',
+  'hours_changed',
 ];
 
 const DICT = withStaffTexts({
@@ -135,6 +140,40 @@ const DICT = withStaffTexts({
     deleteCannedText: (title) => `Standardsvaret ${title} tas bort för alla rådgivare. Det går inte att ångra.`,
     deleteCannedConfirm: 'Ta bort standardsvaret',
 
+    // opening hours
+    hoursTitle: 'Öppettider',
+    hoursIntro: 'När föräldrar kan chatta, i svensk tid. En ändring gäller direkt när du har sparat, för alla föräldrar och rådgivare.',
+    hoursAlways: 'Alltid öppet',
+    hoursAlwaysHint: 'Chatten är öppen dygnet runt alla dagar, utom de stängda dagarna nedan.',
+    hoursWeekly: 'Öppettider per veckodag',
+    hoursWeeklyHint: 'En dag utan tider är stängd. En dag kan ha flera tider. Välj 00:00 som sluttid för att ha öppet till midnatt.',
+    day1: 'Måndag', day2: 'Tisdag', day3: 'Onsdag', day4: 'Torsdag', day5: 'Fredag', day6: 'Lördag', day7: 'Söndag',
+    dayIn: ['måndag', 'tisdag', 'onsdag', 'torsdag', 'fredag', 'lördag', 'söndag'],
+    dayClosed: 'Stängt',
+    intervalLabel: (n) => `Tid ${n}`, timeFrom: 'Från', timeTo: 'Till',
+    intervalAdd: 'Lägg till tid', intervalAddLabel: (day) => `Lägg till tid på ${day}`,
+    hoursRemove: 'Ta bort', intervalRemoveLabel: (n, day) => `Ta bort tid ${n} på ${day}`,
+    intervalRemoved: (day) => `Tiden på ${day} är borttagen. Spara för att ändringen ska gälla.`,
+    closedTitle: 'Stängda dagar',
+    closedHint: 'Hela dagar då chatten är stängd fast den annars skulle vara öppen, till exempel helgdagar. Föräldrarna ser datumet och anteckningen i chatten.',
+    closedEmpty: 'Inga stängda dagar.',
+    closedRowLabel: (n) => `Stängd dag ${n}`, closedDate: 'Datum', closedNote: 'Anteckning till föräldrarna (frivillig)',
+    closedAdd: 'Lägg till stängd dag', closedRemoveLabel: (n) => `Ta bort stängd dag ${n}`,
+    closedRemoved: 'Den stängda dagen är borttagen. Spara för att ändringen ska gälla.',
+    hoursSave: 'Spara öppettiderna',
+    hoursSaved: 'Öppettiderna är sparade.',
+    hoursFailed: 'Kunde inte hämta öppettiderna. Ladda om sidan för att försöka igen.',
+    hoursSourceFlag: 'Från serverns start-inställning (--hours). Ingen har ändrat öppettiderna här ännu.',
+    hoursSourceSaved: (by, when) => `Senast ändrad av ${by}, ${when}.`,
+    hoursSourceSavedAt: (when) => `Senast ändrad ${when}.`,
+    timeMissing: 'Fyll i en tid, till exempel 09:00.',
+    timeOrder: 'Sluttiden måste vara efter starttiden.',
+    closedDateInvalid: 'Fyll i datumet som ÅÅÅÅ-MM-DD.',
+    closedDuplicate: 'Det datumet finns redan bland de stängda dagarna.',
+    closedNoteTooLong: `Anteckningen får vara högst ${MAX_NOTE} tecken.`,
+    closedNoteControl: 'Anteckningen ska vara en rad utan styrtecken.',
+    closedTooMany: `Det får vara högst ${MAX_CLOSURES} stängda dagar. Ta bort några som har passerat.`,
+
     // audit
     auditTitle: 'Granskningslogg',
     auditIntro: 'Vem gjorde vad och när, med ärendets eller kontots referens. Loggen innehåller aldrig innehåll ur chattar eller ärenden.',
@@ -163,6 +202,7 @@ const DICT = withStaffTexts({
     action_interest_corrected: 'Kontaktuppgifter rättade', action_interest_purged: 'Intresseanmälan gallrad',
     action_interest_refused_foreign_unit: 'Nekad: annan enhets anmälningar',
     action_interest_refused_unknown_id: 'Nekad: okänd anmälan', action_interest_refused_not_owner: 'Nekad: någon annans anmälan',
+    action_hours_changed: 'Öppettider ändrade',
   },
   en: {
     docTitle: 'Parent chat – administration',
@@ -267,6 +307,39 @@ const DICT = withStaffTexts({
     deleteCannedText: (title) => `The canned answer ${title} is deleted for all counsellors. This cannot be undone.`,
     deleteCannedConfirm: 'Delete the canned answer',
 
+    hoursTitle: 'Opening hours',
+    hoursIntro: 'When parents can chat, in Swedish time. A change takes effect as soon as you save, for all parents and counsellors.',
+    hoursAlways: 'Always open',
+    hoursAlwaysHint: 'The chat is open around the clock every day, except on the closed days below.',
+    hoursWeekly: 'Opening hours by weekday',
+    hoursWeeklyHint: 'A day without times is closed. A day can have several times. Choose 00:00 as the end time to stay open until midnight.',
+    day1: 'Monday', day2: 'Tuesday', day3: 'Wednesday', day4: 'Thursday', day5: 'Friday', day6: 'Saturday', day7: 'Sunday',
+    dayIn: ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'],
+    dayClosed: 'Closed',
+    intervalLabel: (n) => `Time ${n}`, timeFrom: 'From', timeTo: 'To',
+    intervalAdd: 'Add a time', intervalAddLabel: (day) => `Add a time on ${day}`,
+    hoursRemove: 'Remove', intervalRemoveLabel: (n, day) => `Remove time ${n} on ${day}`,
+    intervalRemoved: (day) => `The time on ${day} is removed. Save for the change to take effect.`,
+    closedTitle: 'Closed days',
+    closedHint: 'Whole days when the chat is closed although it would otherwise be open, such as public holidays. Parents see the date and the note in the chat.',
+    closedEmpty: 'No closed days.',
+    closedRowLabel: (n) => `Closed day ${n}`, closedDate: 'Date', closedNote: 'Note for parents (optional)',
+    closedAdd: 'Add a closed day', closedRemoveLabel: (n) => `Remove closed day ${n}`,
+    closedRemoved: 'The closed day is removed. Save for the change to take effect.',
+    hoursSave: 'Save the opening hours',
+    hoursSaved: 'The opening hours are saved.',
+    hoursFailed: 'Could not load the opening hours. Reload the page to try again.',
+    hoursSourceFlag: 'From the server’s start setting (--hours). Nobody has changed the opening hours here yet.',
+    hoursSourceSaved: (by, when) => `Last changed by ${by}, ${when}.`,
+    hoursSourceSavedAt: (when) => `Last changed ${when}.`,
+    timeMissing: 'Enter a time, for example 09:00.',
+    timeOrder: 'The end time must be after the start time.',
+    closedDateInvalid: 'Enter the date as YYYY-MM-DD.',
+    closedDuplicate: 'That date is already among the closed days.',
+    closedNoteTooLong: `The note may be at most ${MAX_NOTE} characters.`,
+    closedNoteControl: 'The note must be one line without control characters.',
+    closedTooMany: `There may be at most ${MAX_CLOSURES} closed days. Remove some that have passed.`,
+
     auditTitle: 'Audit trail',
     auditIntro: 'Who did what and when, with the reference of the case or account. The trail never holds anything from chats or cases.',
     auditFilter: 'Filter the audit trail', auditFrom: 'From', auditTo: 'To (inclusive)',
@@ -294,6 +367,7 @@ const DICT = withStaffTexts({
     action_interest_corrected: 'Contact details corrected', action_interest_purged: 'Registration of interest purged',
     action_interest_refused_foreign_unit: 'Refused: another unit’s registrations',
     action_interest_refused_unknown_id: 'Refused: unknown registration', action_interest_refused_not_owner: 'Refused: someone else’s registration',
+    action_hours_changed: 'Opening hours changed',
   },
 });
 
@@ -316,6 +390,8 @@ const S = {
   canned: [],
   cannedEditing: null, // the answer being edited
   audit: null, // {entries, verified}
+  hours: null, // the saved setting from GET/PUT /api/hours: {always, weekly, closed, source, updated_at, updated_by}
+  hoursDraft: null, // the form: {always, days: [[{from, to}] × 7, Monday first], closed: [{date, note}]}
   errors: new Map(), // form → its shown errors, re-rendered on a language switch
   scoped: { new: [], edit: [] }, // the scoped roles in each role editor
   dialog: null, // {run, back}: the open confirmation
@@ -409,6 +485,13 @@ function fmtTime(v) {
   return new Intl.DateTimeFormat(locale(), { dateStyle: 'short', timeStyle: 'medium', timeZone: TZ }).format(d);
 }
 
+/** A moment as date and minute, e.g. "14 maj 2026 10:22". */
+function fmtWhen(v) {
+  const d = new Date(v);
+  if (!v || isNaN(d.getTime())) return v ? String(v) : '';
+  return new Intl.DateTimeFormat(locale(), { dateStyle: 'long', timeStyle: 'short', timeZone: TZ }).format(d);
+}
+
 /** YYYY-MM-DD of a day in Stockholm. */
 const isoDay = (d) => new Intl.DateTimeFormat('sv-SE', { timeZone: TZ }).format(d);
 
@@ -453,9 +536,11 @@ function clearErrors(form) {
 }
 
 /**
- * Shows errors ([{id, text}]; text a function, id the field or fieldset, or null for
- * the form as a whole) next to their fields and in the form's summary, which takes
- * the focus (unless focus is false: a language switch re-rendering them).
+ * Shows errors ([{id, text, quiet}]; text a function, id the field or fieldset, or null
+ * for the form as a whole; quiet ones are not repeated in the summary) next to their
+ * fields and in the form's summary, which takes the focus; with focus 'field' the
+ * first invalid field (in the page's order) takes it instead; with focus false nothing
+ * does (a language switch re-rendering them).
  */
 function showErrors(form, errors, focus = true) {
   clearErrors(form);
@@ -467,16 +552,27 @@ function showErrors(form, errors, focus = true) {
     if (!field) { items.push(el('li', { text })); continue; }
     field.setAttribute('aria-invalid', 'true');
     const msg = $(e.id + '-error');
-    if (msg) msg.textContent = msg.textContent ? msg.textContent + ' ' + text : text;
-    const target = field.matches('fieldset') ? field.querySelector('input, select, button') : field;
-    const a = el('a', { href: '#' + (target ? target.id : field.id), text });
-    a.addEventListener('click', (ev) => { ev.preventDefault(); (target || field).focus(); });
+    if (msg && !msg.textContent.includes(text)) msg.textContent = msg.textContent ? msg.textContent + ' ' + text : text;
+    if (e.quiet) continue;
+    const target = firstControl(field);
+    const a = el('a', { href: '#' + target.id, text });
+    a.addEventListener('click', (ev) => { ev.preventDefault(); target.focus(); });
     items.push(el('li', {}, [a]));
   }
   const summary = form.querySelector('.error-summary');
   summary.querySelector('ul').replaceChildren(...items);
   summary.hidden = false;
-  if (focus) summary.focus();
+  if (focus === 'field') {
+    const first = form.querySelector('[aria-invalid="true"]');
+    (first ? firstControl(first) : summary).focus();
+  } else if (focus) {
+    summary.focus();
+  }
+}
+
+/** The element that takes the focus for a field: the field, or a fieldset's first control. */
+function firstControl(field) {
+  return (field.matches('fieldset') && field.querySelector('input, select, textarea, button')) || field;
 }
 
 function rerenderErrors() {
@@ -519,6 +615,7 @@ function applyLang() {
   renderEdit();
   renderTopics();
   renderTopicEdit();
+  if (S.hoursDraft) { syncHours(); renderHours(); }
   renderCanned();
   renderCannedForm();
   renderAuditActions();
@@ -541,6 +638,8 @@ function resetAll() {
   S.topics = [];
   S.canned = [];
   S.audit = null;
+  S.hours = null;
+  S.hoursDraft = null;
   S.status = {};
   S.editing = '';
   S.topicEditing = '';
@@ -553,10 +652,14 @@ function resetAll() {
   }
   for (const id of ['accounts-table', 'topics-table', 'audit-table']) $(id).tBodies[0].replaceChildren();
   $('canned-list').replaceChildren();
+  for (let d = 1; d <= 7; d++) $('hours-day-' + d + '-list').replaceChildren();
+  $('hours-closed-list').replaceChildren();
+  $('hours-form').hidden = true;
+  $('hours-source').hidden = true;
   $('account-edit').hidden = true;
   $('topic-edit').hidden = true;
   $('audit-verified').hidden = true;
-  for (const id of ['accounts', 'topics', 'canned', 'audit']) {
+  for (const id of ['accounts', 'topics', 'hours', 'canned', 'audit']) {
     $(id + '-status').textContent = '';
     $(id + '-error').textContent = '';
   }
@@ -569,7 +672,7 @@ function enter(me) {
   const editor = S.admin || hasRole(me, 'supervisor');
   if (!editor) { showView('denied'); return; }
   showView('admin');
-  const sections = { accounts: S.admin, topics: S.admin, canned: true, audit: S.admin };
+  const sections = { accounts: S.admin, topics: S.admin, hours: true, canned: true, audit: S.admin };
   for (const [name, on] of Object.entries(sections)) {
     $(name + '-section').hidden = !on;
     $('nav-' + name + '-item').hidden = !on;
@@ -583,6 +686,7 @@ function enter(me) {
     renderAuditActions();
     loadAudit(false);
   }
+  loadHours();
   renderCannedForm();
   loadCanned(false);
 }
@@ -1099,6 +1203,320 @@ async function toggleTopic(id) {
   setStatus('topics', () => t(active ? 'topicActivated' : 'topicDeactivated', topicLabel(saved)));
 }
 
+// ---- opening hours ------------------------------------------------------------------------------------
+
+// The form's fields have ids by position: hours-d{day}-t{n}-from|to|remove (day 1 = Monday,
+// n from 0) and hours-closed-{n}-date|note|remove; each field's message is its id + '-error'.
+const ivId = (d, i, part) => `hours-d${d}-t${i}-${part}`;
+const cdId = (i, part) => `hours-closed-${i}-${part}`;
+const dayIn = (d) => t('dayIn')[d - 1];
+
+/** A time as the server writes it ("24:00" ends a day) → a time input's value ("00:00"). */
+const toInput = (v) => (String(v || '') === '24:00' ? '00:00' : String(v || ''));
+
+/** A time input's value as "HH:MM", or '' when it is not a time. */
+function clockOf(v) {
+  const m = TIME_RE.exec(String(v || '').trim());
+  if (!m || +m[1] > 23 || +m[2] > 59) return '';
+  return m[1] + ':' + m[2];
+}
+
+/** The form's model of a setting: each span spread over its days' rows, each day's times in order. */
+function draftOf(setting) {
+  const days = [[], [], [], [], [], [], []];
+  for (const sp of Array.isArray(setting.weekly) ? setting.weekly : []) {
+    if (!sp || !Array.isArray(sp.days)) continue;
+    for (const d of sp.days) {
+      if (d >= 1 && d <= 7) days[d - 1].push({ from: String(sp.from || ''), to: toInput(sp.to) });
+    }
+  }
+  for (const list of days) list.sort((a, b) => (a.from < b.from ? -1 : a.from > b.from ? 1 : 0));
+  const closed = (Array.isArray(setting.closed) ? setting.closed : [])
+    .filter((c) => c && typeof c.date === 'string')
+    .map((c) => ({ date: c.date, note: typeof c.note === 'string' ? c.note : '' }));
+  return { always: setting.always === true, days, closed };
+}
+
+/** GET /api/hours. */
+async function loadHours() {
+  const res = await call('GET', '/api/hours');
+  if (!res) return;
+  if (!res.ok || !res.data || typeof res.data !== 'object' || Array.isArray(res.data)) {
+    $('hours-error').textContent = t('hoursFailed');
+    return;
+  }
+  $('hours-error').textContent = '';
+  useHours(res.data);
+}
+
+/** Shows a setting the server gave (loaded or saved) in the form, dropping any edits. */
+function useHours(setting) {
+  S.hours = setting;
+  S.hoursDraft = draftOf(setting);
+  clearErrors($('hours-form'));
+  $('hours-form').hidden = false;
+  renderHours();
+}
+
+/** Reads what the form's fields hold into S.hoursDraft (before it is re-rendered or sent). */
+function syncHours() {
+  const draft = S.hoursDraft;
+  if (!draft) return;
+  draft.always = $('hours-always').checked;
+  for (let d = 1; d <= 7; d++) {
+    draft.days[d - 1].forEach((iv, i) => {
+      const from = document.getElementById(ivId(d, i, 'from'));
+      const to = document.getElementById(ivId(d, i, 'to'));
+      if (from) iv.from = from.value;
+      if (to) iv.to = to.value;
+    });
+  }
+  draft.closed.forEach((c, i) => {
+    const date = document.getElementById(cdId(i, 'date'));
+    const note = document.getElementById(cdId(i, 'note'));
+    if (date) c.date = date.value;
+    if (note) c.note = note.value;
+  });
+}
+
+/** The whole form from S.hoursDraft, and the line that says where the hours come from. */
+function renderHours() {
+  renderHoursSource();
+  const draft = S.hoursDraft;
+  if (!draft) return;
+  $('hours-always').checked = draft.always;
+  $('hours-weekly').hidden = draft.always;
+  for (let d = 1; d <= 7; d++) renderHoursDay(d);
+  renderClosed();
+}
+
+function renderHoursSource() {
+  const s = S.hours;
+  const p = $('hours-source');
+  p.hidden = !s;
+  if (!s) return;
+  if (s.source !== 'saved') p.textContent = t('hoursSourceFlag');
+  else if (s.updated_by) p.textContent = t('hoursSourceSaved', s.updated_by, fmtWhen(s.updated_at));
+  else p.textContent = t('hoursSourceSavedAt', fmtWhen(s.updated_at));
+}
+
+/** One weekday's times (or "Stängt") and its add button. */
+function renderHoursDay(d) {
+  const times = S.hoursDraft.days[d - 1];
+  const list = $('hours-day-' + d + '-list');
+  list.replaceChildren(...times.map((iv, i) => intervalRow(d, i, iv)));
+  list.hidden = times.length === 0;
+  $('hours-day-' + d + '-closed').hidden = times.length > 0;
+  $('hours-day-' + d + '-add').setAttribute('aria-label', t('intervalAddLabel', dayIn(d)));
+}
+
+function timeField(id, label, value) {
+  return el('div', { class: 'field' }, [
+    el('label', { for: id, text: label }),
+    el('input', { id, type: 'time', value, 'aria-describedby': id + '-error' }),
+    el('p', { id: id + '-error', class: 'field-error' }),
+  ]);
+}
+
+function intervalRow(d, i, iv) {
+  const remove = el('button', {
+    type: 'button', id: ivId(d, i, 'remove'), class: 'btn btn-small', text: t('hoursRemove'),
+    'aria-label': t('intervalRemoveLabel', i + 1, dayIn(d)),
+  });
+  remove.addEventListener('click', () => removeInterval(d, i));
+  return el('div', { class: 'hours-interval', role: 'group', 'aria-label': t('intervalLabel', i + 1) }, [
+    timeField(ivId(d, i, 'from'), t('timeFrom'), iv.from),
+    timeField(ivId(d, i, 'to'), t('timeTo'), iv.to),
+    remove,
+  ]);
+}
+
+function renderClosed() {
+  const list = $('hours-closed-list');
+  const closed = S.hoursDraft.closed;
+  list.replaceChildren(...closed.map((c, i) => closedRow(i, c)));
+  list.hidden = closed.length === 0;
+  $('hours-closed-empty').hidden = closed.length > 0;
+}
+
+function closedRow(i, c) {
+  const date = cdId(i, 'date');
+  const note = cdId(i, 'note');
+  const remove = el('button', {
+    type: 'button', id: cdId(i, 'remove'), class: 'btn btn-small', text: t('hoursRemove'), 'aria-label': t('closedRemoveLabel', i + 1),
+  });
+  remove.addEventListener('click', () => removeClosed(i));
+  return el('div', { class: 'hours-closure', role: 'group', 'aria-label': t('closedRowLabel', i + 1) }, [
+    el('div', { class: 'field hours-date' }, [
+      el('label', { for: date, text: t('closedDate') }),
+      el('input', { id: date, type: 'date', value: c.date, 'aria-describedby': date + '-error' }),
+      el('p', { id: date + '-error', class: 'field-error' }),
+    ]),
+    el('div', { class: 'field hours-note' }, [
+      el('label', { for: note, text: t('closedNote') }),
+      el('input', { id: note, type: 'text', value: c.note, maxlength: String(MAX_NOTE), autocomplete: 'off', 'aria-describedby': note + '-error' }),
+      el('p', { id: note + '-error', class: 'field-error' }),
+    ]),
+    remove,
+  ]);
+}
+
+/** After a re-render that kept every field's id: the errors shown again on the new fields. */
+function keepHoursErrors() {
+  const form = $('hours-form');
+  const errors = S.errors.get(form);
+  if (errors) showErrors(form, errors, false);
+}
+
+function onHoursAlways() {
+  syncHours();
+  $('hours-weekly').hidden = S.hoursDraft ? S.hoursDraft.always : $('hours-always').checked;
+}
+
+function addInterval(d) {
+  if (!S.hoursDraft) return;
+  syncHours();
+  const times = S.hoursDraft.days[d - 1];
+  times.push({ from: '', to: '' });
+  renderHoursDay(d);
+  keepHoursErrors();
+  $(ivId(d, times.length - 1, 'from')).focus();
+}
+
+function removeInterval(d, i) {
+  syncHours();
+  S.hoursDraft.days[d - 1].splice(i, 1);
+  clearErrors($('hours-form')); // the fields after it have moved up: their ids name other times now
+  renderHoursDay(d);
+  $('hours-day-' + d + '-add').focus();
+  announce(t('intervalRemoved', dayIn(d)));
+}
+
+function addClosed() {
+  if (!S.hoursDraft) return;
+  syncHours();
+  S.hoursDraft.closed.push({ date: '', note: '' });
+  renderClosed();
+  keepHoursErrors();
+  $(cdId(S.hoursDraft.closed.length - 1, 'date')).focus();
+}
+
+function removeClosed(i) {
+  syncHours();
+  S.hoursDraft.closed.splice(i, 1);
+  clearErrors($('hours-form'));
+  renderClosed();
+  $('hours-closed-add').focus();
+  announce(t('closedRemoved'));
+}
+
+/**
+ * The PUT body from the form, checked as the server will: {body, errors, spans, rows}.
+ * Times with the same from and to become one span over their days (spans[n]: the
+ * [day, index] of span n's fields); rows[n] is the row of closed day n; both map the
+ * server's field paths (weekly.N.from, closed.N.date, …) back to the fields.
+ */
+function collectHours() {
+  const draft = S.hoursDraft;
+  const errors = [];
+  const weekly = [];
+  const spans = [];
+  if (!draft.always) {
+    const byTime = new Map();
+    for (let d = 1; d <= 7; d++) {
+      draft.days[d - 1].forEach((iv, i) => {
+        const from = clockOf(iv.from);
+        const to = clockOf(iv.to);
+        if (!from) errors.push({ id: ivId(d, i, 'from'), text: () => t('timeMissing') });
+        if (!to) errors.push({ id: ivId(d, i, 'to'), text: () => t('timeMissing') });
+        if (!from || !to) return;
+        const end = to === '00:00' ? '24:00' : to;
+        if (end <= from) { errors.push({ id: ivId(d, i, 'to'), text: () => t('timeOrder') }); return; }
+        const key = from + '-' + end;
+        if (!byTime.has(key)) {
+          byTime.set(key, { span: { days: [], from, to: end }, fields: [] });
+          weekly.push(byTime.get(key).span);
+          spans.push(byTime.get(key).fields);
+        }
+        const g = byTime.get(key);
+        if (!g.span.days.includes(d)) g.span.days.push(d);
+        g.fields.push([d, i]);
+      });
+    }
+  }
+  const closed = [];
+  const rows = [];
+  const seen = new Set();
+  if (draft.closed.length > MAX_CLOSURES) errors.push({ id: 'hours-closed', text: () => t('closedTooMany') });
+  draft.closed.forEach((c, i) => {
+    const date = String(c.date || '').trim();
+    const note = String(c.note || '').trim();
+    if (!DAY_RE.test(date)) errors.push({ id: cdId(i, 'date'), text: () => t('closedDateInvalid') });
+    else if (seen.has(date)) errors.push({ id: cdId(i, 'date'), text: () => t('closedDuplicate') });
+    seen.add(date);
+    if ([...note].length > MAX_NOTE) errors.push({ id: cdId(i, 'note'), text: () => t('closedNoteTooLong') });
+    else if (hasControl(note)) errors.push({ id: cdId(i, 'note'), text: () => t('closedNoteControl') });
+    closed.push({ date, note });
+    rows.push(i);
+  });
+  return { body: { always: draft.always, weekly, closed }, errors, spans, rows };
+}
+
+/**
+ * A failed PUT's errors on the fields: a 422's {"fields": {PATH: TEXT}} by the fields
+ * PATH names (weekly, weekly.N.days|from|to, closed, closed.N.date|note; N counts the
+ * spans and closed days as sent), in the page's order; anything else as one message.
+ */
+function hoursServerErrors(res, spans, rows) {
+  const out = [];
+  const d = (res && res.data) || {};
+  if (res.status === 422 && d.fields && typeof d.fields === 'object') {
+    for (const [path, msg] of Object.entries(d.fields)) {
+      const text = () => loc(msg);
+      const m = /^(always|weekly|closed)(?:\.(\d+)\.(days|from|to|date|note))?$/.exec(path);
+      let ids = [];
+      if (m && !m[2]) ids = ['hours-' + m[1]];
+      else if (m && m[1] === 'weekly' && m[3] === 'days') ids = [...new Set((spans[+m[2]] || []).map(([day]) => 'hours-day-' + day))];
+      else if (m && m[1] === 'weekly' && (m[3] === 'from' || m[3] === 'to')) ids = (spans[+m[2]] || []).map(([day, i]) => ivId(day, i, m[3]));
+      else if (m && m[1] === 'closed' && rows[+m[2]] !== undefined && (m[3] === 'date' || m[3] === 'note')) ids = [cdId(rows[+m[2]], m[3])];
+      ids = ids.filter((id) => document.getElementById(id));
+      if (!ids.length) out.push({ id: null, text });
+      ids.forEach((id, k) => out.push({ id, text, quiet: k > 0 }));
+    }
+  }
+  if (!out.length) out.push({ id: null, text: () => failText(res) });
+  const order = (e) => (e.id ? document.getElementById(e.id) : null);
+  return out.sort((a, b) => {
+    const x = order(a);
+    const y = order(b);
+    if (!x || !y) return (x ? 1 : 0) - (y ? 1 : 0);
+    return x === y ? 0 : x.compareDocumentPosition(y) & Node.DOCUMENT_POSITION_FOLLOWING ? -1 : 1;
+  });
+}
+
+/** PUT /api/hours with the form; errors by their fields, the first of them focused. */
+async function saveHours(e) {
+  e.preventDefault();
+  if (!S.hoursDraft) return;
+  syncHours();
+  const form = $('hours-form');
+  const { body, errors, spans, rows } = collectHours();
+  if (errors.length) { setStatus('hours', null); showErrors(form, errors, 'field'); return; }
+  clearErrors(form);
+  const res = await busy(form, () => call('PUT', '/api/hours', body));
+  if (!res) return;
+  if (!res.ok) {
+    setStatus('hours', null);
+    showErrors(form, hoursServerErrors(res, spans, rows), 'field');
+    return;
+  }
+  if (res.data && typeof res.data === 'object' && typeof res.data.always === 'boolean') useHours(res.data);
+  else await loadHours();
+  setStatus('hours', () => t('hoursSaved'));
+  if (!form.contains(document.activeElement)) $('hours-save').focus(); // the disabled button lost it
+  refreshAudit();
+}
+
 // ---- canned answers ---------------------------------------------------------------------------------
 
 /** GET /api/canned?lang=… for the chosen language. */
@@ -1319,7 +1737,7 @@ function wire() {
   $('logout').addEventListener('click', onLogout);
 
   // In-page navigation: the section's heading takes the focus.
-  for (const name of ['accounts', 'topics', 'canned', 'audit']) {
+  for (const name of ['accounts', 'topics', 'hours', 'canned', 'audit']) {
     $('nav-' + name).addEventListener('click', (e) => {
       e.preventDefault();
       $(name + '-section').scrollIntoView();
@@ -1349,6 +1767,11 @@ function wire() {
   $('topic-form').addEventListener('submit', addTopic);
   $('topic-edit-form').addEventListener('submit', saveTopicEdit);
   $('topic-edit-cancel').addEventListener('click', () => closeTopicEdit(true));
+
+  $('hours-form').addEventListener('submit', saveHours);
+  $('hours-always').addEventListener('change', onHoursAlways);
+  for (let d = 1; d <= 7; d++) $('hours-day-' + d + '-add').addEventListener('click', () => addInterval(d));
+  $('hours-closed-add').addEventListener('click', addClosed);
 
   $('canned-form').addEventListener('submit', saveCanned);
   $('canned-cancel').addEventListener('click', () => stopEditingCanned(true));
