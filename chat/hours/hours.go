@@ -142,6 +142,17 @@ func spanGroup(sp Span) (group, error) {
 	return g, nil
 }
 
+// Clock reads a time of day written exactly "HH:MM", 00:00 to 24:00, as
+// minutes after midnight: a Span's From or To (whether 24:00 may be one is
+// the caller's to say).
+func Clock(s string) (int, bool) {
+	if len(s) != len("15:04") {
+		return 0, false
+	}
+	m, err := parseClock(s, true)
+	return m, err == nil
+}
+
 // spanClock reads exactly "HH:MM" (Parse also takes "H:MM").
 func spanClock(s string, closing bool) (int, error) {
 	if len(s) != len("15:04") {

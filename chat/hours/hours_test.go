@@ -368,3 +368,16 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestClock(t *testing.T) {
+	for s, want := range map[string]int{"00:00": 0, "09:05": 545, "23:59": 1439, "24:00": 1440} {
+		if got, ok := Clock(s); !ok || got != want {
+			t.Errorf("Clock(%q) = %d, %v; want %d", s, got, ok, want)
+		}
+	}
+	for _, s := range []string{"", "9:00", "09:60", "24:01", "25:00", "0900", "09.00", "09:0a", " 09:00"} {
+		if _, ok := Clock(s); ok {
+			t.Errorf("Clock(%q) is ok", s)
+		}
+	}
+}

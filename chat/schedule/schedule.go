@@ -262,8 +262,8 @@ func checkWeekly(e field.Errors, spans []hours.Span) []hours.Span {
 	for i, sp := range spans {
 		p := fmt.Sprintf("weekly.%d.", i)
 		c := hours.Span{Days: checkDays(e, p+"days", sp.Days), From: strings.TrimSpace(sp.From), To: strings.TrimSpace(sp.To)}
-		from, fromOK := clock(c.From)
-		to, toOK := clock(c.To)
+		from, fromOK := hours.Clock(c.From)
+		to, toOK := hours.Clock(c.To)
 		switch {
 		case !fromOK:
 			e.Add(p+"from", msgTime)
@@ -306,23 +306,6 @@ func checkDays(e field.Errors, path string, days []int) []int {
 		}
 	}
 	return out
-}
-
-// clock reads "HH:MM", 00:00 to 24:00, into minutes after midnight.
-func clock(s string) (int, bool) {
-	if len(s) != 5 || s[2] != ':' || !digits(s[:2]) || !digits(s[3:]) {
-		return 0, false
-	}
-	h := int(s[0]-'0')*10 + int(s[1]-'0')
-	m := int(s[3]-'0')*10 + int(s[4]-'0')
-	if m > 59 || h > 24 || (h == 24 && m != 0) {
-		return 0, false
-	}
-	return h*60 + m, true
-}
-
-func digits(s string) bool {
-	return !strings.ContainsFunc(s, func(r rune) bool { return r < '0' || r > '9' })
 }
 
 // checkClosed checks the closed days as of now and returns them cleaned, in
