@@ -1310,10 +1310,11 @@ function renderHoursDay(d) {
   $('hours-day-' + d + '-add').setAttribute('aria-label', t('intervalAddLabel', dayIn(d)));
 }
 
-function timeField(id, label, value) {
-  return el('div', { class: 'field' }, [
+/** A labelled input with its message line under it (attrs: the input's other attributes). */
+function hoursField(cls, id, label, attrs) {
+  return el('div', { class: cls }, [
     el('label', { for: id, text: label }),
-    el('input', { id, type: 'time', value, 'aria-describedby': id + '-error' }),
+    el('input', { id, ...attrs, 'aria-describedby': id + '-error' }),
     el('p', { id: id + '-error', class: 'field-error' }),
   ]);
 }
@@ -1325,8 +1326,8 @@ function intervalRow(d, i, iv) {
   });
   remove.addEventListener('click', () => removeInterval(d, i));
   return el('div', { class: 'hours-interval', role: 'group', 'aria-label': t('intervalLabel', i + 1) }, [
-    timeField(ivId(d, i, 'from'), t('timeFrom'), iv.from),
-    timeField(ivId(d, i, 'to'), t('timeTo'), iv.to),
+    hoursField('field', ivId(d, i, 'from'), t('timeFrom'), { type: 'time', value: iv.from }),
+    hoursField('field', ivId(d, i, 'to'), t('timeTo'), { type: 'time', value: iv.to }),
     remove,
   ]);
 }
@@ -1347,16 +1348,9 @@ function closedRow(i, c) {
   });
   remove.addEventListener('click', () => removeClosed(i));
   return el('div', { class: 'hours-closure', role: 'group', 'aria-label': t('closedRowLabel', i + 1) }, [
-    el('div', { class: 'field hours-date' }, [
-      el('label', { for: date, text: t('closedDate') }),
-      el('input', { id: date, type: 'date', value: c.date, 'aria-describedby': date + '-error' }),
-      el('p', { id: date + '-error', class: 'field-error' }),
-    ]),
-    el('div', { class: 'field hours-note' }, [
-      el('label', { for: note, text: t('closedNote') }),
-      el('input', { id: note, type: 'text', value: c.note, maxlength: String(MAX_NOTE), autocomplete: 'off', 'aria-describedby': note + '-error' }),
-      el('p', { id: note + '-error', class: 'field-error' }),
-    ]),
+    hoursField('field hours-date', date, t('closedDate'), { type: 'date', value: c.date }),
+    hoursField('field hours-note', note, t('closedNote'),
+      { type: 'text', value: c.note, maxlength: String(MAX_NOTE), autocomplete: 'off' }),
     remove,
   ]);
 }
@@ -1411,10 +1405,10 @@ function removeClosed(i) {
 }
 
 /**
- * The PUT body from the form, checked as the server will: {body, errors, spans, rows}.
+ * The PUT body from the form, checked as the server will: {body, errors, spans}.
  * Times with the same from and to become one span over their days (spans[n]: the
- * [day, index] of span n's fields); rows[n] is the row of closed day n; both map the
- * server's field paths (weekly.N.from, closed.N.date, …) back to the fields.
+ * [day, index] of span n's fields), which maps the server's paths weekly.N.* back to
+ * the fields; closed day N is row N.
  */
 function collectHours() {
   const draft = S.hoursDraft;
@@ -1445,7 +1439,6 @@ function collectHours() {
     }
   }
   const closed = [];
-  const rows = [];
   const seen = new Set();
   if (draft.closed.length > MAX_CLOSURES) errors.push({ id: 'hours-closed', text: () => t('closedTooMany') });
   draft.closed.forEach((c, i) => {
@@ -1457,9 +1450,8 @@ function collectHours() {
     if ([...note].length > MAX_NOTE) errors.push({ id: cdId(i, 'note'), text: () => t('closedNoteTooLong') });
     else if (hasControl(note)) errors.push({ id: cdId(i, 'note'), text: () => t('closedNoteControl') });
     closed.push({ date, note });
-    rows.push(i);
   });
-  return { body: { always: draft.always, weekly, closed }, errors, spans, rows };
+  return { body: { always: draft.always, weekly, closed }, errors, spans };
 }
 
 /**
@@ -1467,7 +1459,7 @@ function collectHours() {
  * PATH names (weekly, weekly.N.days|from|to, closed, closed.N.date|note; N counts the
  * spans and closed days as sent), in the page's order; anything else as one message.
  */
-function hoursServerErrors(res, spans, rows) {
+function hoursServerErrors(res, spans) {
   const out = [];
   const d = (res && res.data) || {};
   if (res.status === 422 && d.fields && typeof d.fields === 'object') {
@@ -1478,7 +1470,7 @@ function hoursServerErrors(res, spans, rows) {
       if (m && !m[2]) ids = ['hours-' + m[1]];
       else if (m && m[1] === 'weekly' && m[3] === 'days') ids = [...new Set((spans[+m[2]] || []).map(([day]) => 'hours-day-' + day))];
       else if (m && m[1] === 'weekly' && (m[3] === 'from' || m[3] === 'to')) ids = (spans[+m[2]] || []).map(([day, i]) => ivId(day, i, m[3]));
-      else if (m && m[1] === 'closed' && rows[+m[2]] !== undefined && (m[3] === 'date' || m[3] === 'note')) ids = [cdId(rows[+m[2]], m[3])];
+      else if (m && m[1] === 'closed' && (m[3] === 'date' || m[3] === 'note')) ids = [cdId(+m[2], m[3])];
       ids = ids.filter((id) => document.getElementById(id));
       if (!ids.length) out.push({ id: null, text });
       ids.forEach((id, k) => out.push({ id, text, quiet: k > 0 }));
@@ -1500,14 +1492,14 @@ async function saveHours(e) {
   if (!S.hoursDraft) return;
   syncHours();
   const form = $('hours-form');
-  const { body, errors, spans, rows } = collectHours();
+  const { body, errors, spans } = collectHours();
   if (errors.length) { setStatus('hours', null); showErrors(form, errors, 'field'); return; }
   clearErrors(form);
   const res = await busy(form, () => call('PUT', '/api/hours', body));
   if (!res) return;
   if (!res.ok) {
     setStatus('hours', null);
-    showErrors(form, hoursServerErrors(res, spans, rows), 'field');
+    showErrors(form, hoursServerErrors(res, spans), 'field');
     return;
   }
   if (res.data && typeof res.data === 'object' && typeof res.data.always === 'boolean') useHours(res.data);
